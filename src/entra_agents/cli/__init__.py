@@ -1,0 +1,1 @@
+"""The `entra-agents` command line. Heavy imports (Semantic Kernel, msgraph) happen inside handlers only."""

@@ -1,0 +1,1 @@
+"""Model providers: offline (default), OpenAI, Azure OpenAI, OpenAI-compatible, scripted (tests)."""

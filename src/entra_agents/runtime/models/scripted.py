@@ -1,0 +1,61 @@
+"""A scripted model for tests and drills: replays fixed turns, including hostile ones.
+
+Script (YAML or JSON): a list of turns, replayed from the start for every user message (every processed
+item). A turn is ``{text: "..."}`` or ``{tool_calls: [{tool: Name, arguments: {...}}]}``. ``tool`` is a skill
+name resolved against the offered tools, or a full ``plugin-function`` name used verbatim, so a test can make
+the model ask for a tool it was never offered.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field
+from semantic_kernel.contents import AuthorRole, ChatHistory, ChatMessageContent, FunctionCallContent, TextContent
+from semantic_kernel.contents.utils.finish_reason import FinishReason
+
+from entra_agents.errors import ContentError
+from entra_agents.runtime.models.base import LocalChatCompletion, advertised_tools, turn_since_user
+
+
+def load_script(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    try:
+        turns = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(path, "", f"cannot read the model script ({exc})", "give a YAML list of turns") from exc
+    if not isinstance(turns, list) or not all(isinstance(t, dict) and ({"text"} <= t.keys() or "tool_calls" in t)
+                                              for t in turns):
+        raise ContentError(path, "turns", "must be a list of {text: ...} or {tool_calls: [...]} turns",
+                           "see src/entra_agents/runtime/models/scripted.py")
+    return turns
+
+
+class ScriptedChatCompletion(LocalChatCompletion):
+    turns: list[dict[str, Any]] = Field(default_factory=list)
+    seen_tools: list[list[str]] = Field(default_factory=list)
+
+    async def _inner_get_chat_message_contents(self, chat_history: ChatHistory, settings: Any) -> list[ChatMessageContent]:
+        advertised = advertised_tools(settings)
+        self.seen_tools.append(sorted(advertised))
+        _, turn = turn_since_user(chat_history)
+        index = sum(1 for m in turn if m.role == AuthorRole.ASSISTANT)
+        step = self.turns[index] if index < len(self.turns) else {"text": "script finished"}
+        if "tool_calls" in step and advertised:
+            items = [FunctionCallContent(id=f"scripted_{len(chat_history.messages)}_{n}",
+                                         name=self._resolve(call["tool"], advertised),
+                                         arguments=json.dumps(call.get("arguments", {})))
+                     for n, call in enumerate(step["tool_calls"])]
+            return [ChatMessageContent(role=AuthorRole.ASSISTANT, items=items, ai_model_id=self.ai_model_id,
+                                       finish_reason=FinishReason.TOOL_CALLS)]
+        return [ChatMessageContent(role=AuthorRole.ASSISTANT, items=[TextContent(text=str(step.get("text", "")))],
+                                   ai_model_id=self.ai_model_id, finish_reason=FinishReason.STOP)]
+
+    @staticmethod
+    def _resolve(tool: str, advertised: set[str]) -> str:
+        if "-" in tool:
+            return tool
+        return next((t for t in sorted(advertised) if t.split("-", 1)[-1] == tool), f"unknown-{tool}")

@@ -1,0 +1,112 @@
+"""Run an agent with Security Copilot trigger semantics and record everything in the store.
+
+FetchSkill returns a list of items; ProcessSkill (an Agent skill) runs once per item with the item's values
+mapped onto its inputs. No FetchSkill: ProcessSkill runs once.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+from entra_agents.errors import ContentError, EntraAgentsError, UsageError
+from entra_agents.runtime.agent import run_agent_skill
+from entra_agents.runtime.context import SkillContext, Tracer
+from entra_agents.runtime.models.providers import ModelChoice, build_service
+
+
+@dataclass
+class RunResult:
+    run: dict[str, Any]
+    findings: list[dict[str, Any]]
+    suggestions: list[dict[str, Any]]
+    answers: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        run = {k: self.run[k] for k in ("id", "agent", "tenant", "model", "status", "started", "finished", "usage")}
+        return {"run": run, "findings": self.findings, "suggestions": self.suggestions}
+
+
+def effective_settings(agent: Any, overrides: dict[str, str]) -> dict[str, str]:
+    known = {s.name: s for s in agent.settings}
+    unknown = sorted(set(overrides) - set(known))
+    if unknown:
+        raise UsageError(f"agent {agent.name}: unknown setting {unknown[0]!r}; "
+                         f"settings are: {', '.join(sorted(known)) or '(none)'}")
+    values = {name: "" if s.default_value is None else str(s.default_value) for name, s in known.items()}
+    values.update(overrides)
+    missing = [n for n, s in known.items() if s.required and not values.get(n)]
+    if missing:
+        raise UsageError(f"agent {agent.name}: setting {missing[0]} is required; pass --setting {missing[0]}=VALUE")
+    return values
+
+
+async def _fetch(catalog: Any, ref: str, ctx: SkillContext) -> list[dict[str, Any]]:
+    skill = catalog.skill(ref)
+    catalog.require_executable(skill)
+    if skill.python is None:
+        raise ContentError(skill.source, f"{skill.full_name}", "a FetchSkill must be a Python skill in this version",
+                           "point FetchSkill at a Python skill that returns a list of items")
+    started_items = skill.python.function(ctx)
+    items = await started_items if inspect.isawaitable(started_items) else started_items
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ContentError(skill.source, skill.full_name, "the FetchSkill did not return a list of objects",
+                           "return a list of dicts whose keys are the ProcessSkill's inputs")
+    ctx.tracer.event("fetch", skill=skill.full_name, items=items)
+    return items
+
+
+def _inputs(process: Any, settings: dict[str, str], item: dict[str, Any]) -> dict[str, Any]:
+    declared = {i.name: i for i in process.inputs}
+    values = {name: settings[name] for name in declared if name in settings}
+    values.update({k: v for k, v in item.items() if k in declared})
+    for name, spec in declared.items():
+        if name not in values and spec.default_value is not None:
+            values[name] = spec.default_value
+    missing = [n for n, spec in declared.items() if spec.required and n not in values]
+    if missing:
+        raise ContentError(process.source, f"{process.full_name}.Inputs.{missing[0]}",
+                           "is required but neither the fetched item nor the agent settings provide it",
+                           "make the FetchSkill return it or add an agent setting with that name")
+    return values
+
+
+async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: Any, choice: ModelChoice,
+                    settings: dict[str, str] | None = None, analysis: Any = None) -> RunResult:
+    from entra_agents.conditional_access.config import AnalysisConfig
+
+    agent = catalog.agent(agent_name)
+    values = effective_settings(agent, settings or {})
+    service = build_service(choice)
+    snapshot = await connection.snapshot()
+    run_id = store.create_run(agent=agent.name, tenant_id=snapshot.tenant_id, tenant_name=snapshot.display_name,
+                              tenant_source=connection.label, model=choice.spec)
+    tracer = Tracer(store, run_id)
+    analysis = analysis or AnalysisConfig.from_settings(values)
+    ctx = SkillContext(agent=agent.name, run_id=run_id, connection=connection, snapshot=snapshot, store=store,
+                       tracer=tracer, settings=values, analysis=analysis)
+    tracer.event("run_started", agent=agent.name, model=choice.spec, llm=choice.is_llm, settings=values,
+                 tenant={"id": snapshot.tenant_id, "source": connection.label}, failedCollections=snapshot.failed)
+    usage = {"modelCalls": 0, "promptTokens": 0, "completionTokens": 0, "items": 0}
+    answers: list[str] = []
+    status, error = "succeeded", None
+    try:
+        trigger = agent.triggers[0]
+        items = await _fetch(catalog, trigger.fetch_skill, ctx) if trigger.fetch_skill else [{}]
+        process = catalog.skill(trigger.process_skill)
+        for item in items:
+            outcome = await run_agent_skill(catalog, process, _inputs(process, values, item), ctx=ctx,
+                                            service=service, choice=choice)
+            answers.append(outcome.answer)
+            usage["items"] += 1
+            for key, count in outcome.usage.items():
+                usage[key] += count
+    except (EntraAgentsError, Exception) as exc:
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        tracer.event("error", message=error)
+        raise
+    finally:
+        store.finish_run(run_id, status=status, usage=usage, error=error)
+    return RunResult(run=store.get_run(run_id), findings=store.findings(run_id),
+                     suggestions=store.list_suggestions(run_id=run_id), answers=answers)

@@ -1,0 +1,178 @@
+"""The store: one object the engine and CLI use to persist and read back runs and their outputs."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from entra_agents.errors import UsageError
+from entra_agents.store.tables import Base, FindingRow, RunRow, SuggestionRow, TraceRow
+
+
+def data_home() -> Path:
+    """Where runs and suggestions live: ``$ENTRA_AGENTS_HOME``, else the XDG data directory."""
+    explicit = os.environ.get("ENTRA_AGENTS_HOME")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "entra-agents"
+
+
+def default_store_url() -> str:
+    return os.environ.get("ENTRA_AGENTS_DATABASE_URL") or f"sqlite:///{data_home() / 'entra-agents.db'}"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite drops tzinfo; everything we write is UTC.
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def iso(value: datetime | None) -> str | None:
+    value = _aware(value)
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+class Store:
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_store_url()
+        if self.url.startswith("sqlite:///"):
+            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self._engine = create_engine(self.url)
+        Base.metadata.create_all(self._engine)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # runs -------------------------------------------------------------------------------------------
+    def create_run(self, *, agent: str, tenant_id: str, tenant_name: str, tenant_source: str, model: str) -> str:
+        run_id = str(uuid.uuid4())
+        with self._session() as s:
+            s.add(RunRow(id=run_id, agent=agent, tenant_id=tenant_id, tenant_name=tenant_name,
+                         tenant_source=tenant_source, model=model, status="running", started=now(), usage={}))
+        return run_id
+
+    def finish_run(self, run_id: str, *, status: str, usage: dict[str, Any], error: str | None = None) -> None:
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise UsageError(f"run {run_id}: not found")
+            row.status, row.usage, row.error, row.finished = status, usage, error, now()
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        with self._session() as s:
+            rows = s.scalars(select(RunRow).where(RunRow.id.startswith(run_id))).all()
+            if len(rows) != 1:
+                problem = "not found" if not rows else "matches several runs; give more characters"
+                raise UsageError(f"run {run_id}: {problem} (see `entra-agents runs list`)")
+            return _run_json(rows[0])
+
+    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._session() as s:
+            rows = s.scalars(select(RunRow).order_by(RunRow.started.desc()).limit(limit)).all()
+            return [_run_json(r) for r in rows]
+
+    # trace ------------------------------------------------------------------------------------------
+    def add_event(self, run_id: str, kind: str, data: dict[str, Any]) -> int:
+        with self._session() as s:
+            last = s.scalars(select(TraceRow.seq).where(TraceRow.run_id == run_id)
+                             .order_by(TraceRow.seq.desc()).limit(1)).first()
+            seq = (last or 0) + 1
+            s.add(TraceRow(run_id=run_id, seq=seq, kind=kind, at=now(), data=data))
+            return seq
+
+    def trace(self, run_id: str) -> list[dict[str, Any]]:
+        with self._session() as s:
+            rows = s.scalars(select(TraceRow).where(TraceRow.run_id == run_id).order_by(TraceRow.seq)).all()
+            return [{"seq": r.seq, "kind": r.kind, "at": iso(r.at), **r.data} for r in rows]
+
+    # findings ---------------------------------------------------------------------------------------
+    def add_findings(self, run_id: str, findings: list[dict[str, Any]]) -> None:
+        with self._session() as s:
+            s.add_all(FindingRow(run_id=run_id, check=f["check"], status=f["status"], data=f) for f in findings)
+
+    def findings(self, run_id: str) -> list[dict[str, Any]]:
+        with self._session() as s:
+            rows = s.scalars(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id)).all()
+            return [r.data for r in rows]
+
+    # suggestions ------------------------------------------------------------------------------------
+    def add_suggestion(self, *, tenant_id: str, agent: str, run_id: str, suggestion: dict[str, Any]) -> dict[str, Any]:
+        """Store a new suggestion; if its fingerprint is already known for the tenant, return the stored one."""
+        created = now()
+        doc = {**suggestion, "id": str(uuid.uuid4()), "status": "open", "runId": run_id, "created": iso(created)}
+        try:
+            with self._session() as s:
+                s.add(SuggestionRow(id=doc["id"], tenant_id=tenant_id, fingerprint=doc["fingerprint"], agent=agent,
+                                    status="open", run_id=run_id, created=created, data=doc))
+        except IntegrityError:
+            existing = self.suggestion_by_fingerprint(tenant_id, doc["fingerprint"])
+            assert existing is not None  # the unique constraint just told us it exists
+            return existing
+        return doc
+
+    def suggestion_by_fingerprint(self, tenant_id: str, fingerprint: str) -> dict[str, Any] | None:
+        with self._session() as s:
+            row = s.scalars(select(SuggestionRow).where(SuggestionRow.tenant_id == tenant_id,
+                                                        SuggestionRow.fingerprint == fingerprint)).first()
+            return _suggestion_json(row) if row else None
+
+    def get_suggestion(self, suggestion_id: str) -> dict[str, Any]:
+        with self._session() as s:
+            rows = s.scalars(select(SuggestionRow).where(SuggestionRow.id.startswith(suggestion_id))).all()
+            if len(rows) != 1:
+                problem = "not found" if not rows else "matches several suggestions; give more characters"
+                raise UsageError(f"suggestion {suggestion_id}: {problem} (see `entra-agents suggestions list`)")
+            return _suggestion_json(rows[0])
+
+    def list_suggestions(self, *, tenant_id: str | None = None, run_id: str | None = None,
+                         status: str | None = None) -> list[dict[str, Any]]:
+        query = select(SuggestionRow).order_by(SuggestionRow.created, SuggestionRow.id)
+        if tenant_id:
+            query = query.where(SuggestionRow.tenant_id == tenant_id)
+        if run_id:
+            query = query.where(SuggestionRow.run_id == run_id)
+        if status:
+            query = query.where(SuggestionRow.status == status)
+        with self._session() as s:
+            return [_suggestion_json(r) for r in s.scalars(query).all()]
+
+    def suggestion_tenant(self, suggestion_id: str) -> str:
+        with self._session() as s:
+            row = s.get(SuggestionRow, suggestion_id)
+            return row.tenant_id if row else ""
+
+    def update_suggestion(self, suggestion_id: str, **changes: Any) -> dict[str, Any]:
+        with self._session() as s:
+            row = s.get(SuggestionRow, suggestion_id)
+            if row is None:
+                raise UsageError(f"suggestion {suggestion_id}: not found")
+            row.data = {**row.data, **changes}
+            row.status = row.data.get("status", row.status)
+            return _suggestion_json(row)
+
+
+def _run_json(row: RunRow) -> dict[str, Any]:
+    return {"id": row.id, "agent": row.agent, "tenant": {"id": row.tenant_id, "displayName": row.tenant_name,
+                                                        "source": row.tenant_source},
+            "model": row.model, "status": row.status, "started": iso(row.started), "finished": iso(row.finished),
+            "usage": row.usage or {}, "error": row.error}
+
+
+def _suggestion_json(row: SuggestionRow) -> dict[str, Any]:
+    return {**row.data, "status": row.status}
