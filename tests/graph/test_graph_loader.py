@@ -1,0 +1,105 @@
+"""load_snapshot against the simulator: members resolved, failures recorded, never silently empty."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entra_agents.errors import TenantReadError
+from entra_agents.graph import loader
+from entra_agents.graph.client import close_graph_client, make_graph_client
+from entra_agents.graph.simulator import GraphSimulator
+from entra_agents.graph.snapshot import TenantSnapshot
+from entra_agents.graph.tenant_file import load_tenant_file
+
+
+def load(sim: GraphSimulator) -> TenantSnapshot:
+    async def go() -> TenantSnapshot:
+        client = make_graph_client(sim.base_url)
+        try:
+            return await loader.load_snapshot(client)
+        finally:
+            await close_graph_client(client)
+
+    return asyncio.run(go())
+
+
+def test_snapshot_looks_like_the_tenant_file(sim: GraphSimulator, tenant_data: dict[str, Any]) -> None:
+    snap = load(sim)
+    assert snap.failed == {}
+    assert snap.tenant_id == tenant_data["organization"]["id"]
+    assert snap.display_name == "Contoso Test"
+    assert snap.security_defaults_enabled is False
+    assert snap.groups == tenant_data["groups"][:2] + [dict(tenant_data["groups"][2], members=[])]
+    assert snap.directory_roles == tenant_data["directoryRoles"]
+    assert snap.users == tenant_data["users"]
+    assert snap.service_principals == tenant_data["servicePrincipals"]
+    assert snap.conditional_access_policies == tenant_data["conditionalAccessPolicies"]
+    assert snap.named_locations == tenant_data["namedLocations"]
+    assert snap.authentication_strength_policies == tenant_data["authenticationStrengthPolicies"]
+    users_request = next(r for r in sim.requests if r.path == "/users")
+    assert set(users_request.query["$select"].split(",")) >= {
+        "id", "displayName", "userPrincipalName", "accountEnabled", "userType", "createdDateTime",
+        "onPremisesSyncEnabled", "mail"}
+    assert sim.writes == []
+
+
+def test_forbidden_collection_lands_in_failed(sim: GraphSimulator) -> None:
+    sim.fail("/directoryRoles")
+    snap = load(sim)
+    assert snap.directory_roles == []
+    assert snap.failed["directoryRoles"].startswith("403 Authorization_RequestDenied: Insufficient privileges")
+    assert set(snap.failed) == {"directoryRoles"}
+    assert len(snap.groups) == 3 and len(snap.users) == 3
+
+
+def test_failed_member_read_fails_the_whole_collection(sim: GraphSimulator) -> None:
+    sim.fail("/groups/g-all/members")
+    snap = load(sim)
+    assert snap.groups == []
+    assert snap.failed["groups"].startswith("403 Authorization_RequestDenied")
+    assert "/groups/g-all/members" in snap.failed["groups"]
+
+
+def test_security_defaults_failure_is_recorded(sim: GraphSimulator) -> None:
+    sim.fail("/policies/identitySecurityDefaultsEnforcementPolicy")
+    snap = load(sim)
+    assert snap.security_defaults_enabled is None
+    assert snap.failed["securityDefaults"].startswith("403 ")
+
+
+def test_organization_is_required(sim: GraphSimulator) -> None:
+    sim.fail("/organization", status=401, code="InvalidAuthenticationToken", message="Access token is empty.")
+    with pytest.raises(TenantReadError, match=r"^cannot read the tenant's organization: 401 "
+                                              r"InvalidAuthenticationToken: Access token is empty"):
+        load(sim)
+
+
+def test_member_reads_are_bounded(tenant_data: dict[str, Any], write_tenant: Callable[..., Path],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant_data["groups"] = [{"id": f"g{i}", "displayName": f"G{i}", "members": ["u-alice"]} for i in range(30)]
+    tenant_data["directoryRoles"] = []
+    in_flight, peak = 0, 0
+    real = loader.get_collection
+
+    async def counting(client: Any, path: str, **options: Any) -> list[dict[str, Any]]:
+        nonlocal in_flight, peak
+        if not path.endswith("/members"):
+            return await real(client, path, **options)
+        in_flight += 1
+        peak = max(peak, in_flight)
+        try:
+            await asyncio.sleep(0.001)
+            return await real(client, path, **options)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(loader, "get_collection", counting)
+    with GraphSimulator(load_tenant_file(write_tenant(tenant_data))) as sim:
+        snap = load(sim)
+    assert [g["members"] for g in snap.groups] == [["u-alice"]] * 30
+    assert 1 < peak <= loader.MEMBER_CONCURRENCY
