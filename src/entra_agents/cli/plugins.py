@@ -30,10 +30,10 @@ def load(roots: list[Path] | None = None) -> Any:
 
 def list_plugins(args: argparse.Namespace) -> int:
     catalog = load()
-    rows = [{"name": p.descriptor.name, "displayName": p.descriptor.display_name, "source": str(p.source),
+    rows = [{"name": p.name, "displayName": p.display_name, "source": str(p.file),
              "skills": [{"name": s.full_name, "format": s.format.value, "executable": catalog.executable(s)}
-                        for s in p.skills],
-             "agents": [a.name for a in p.agent_definitions]} for p in catalog.plugins]
+                        for s in (catalog.skills[n] for g in p.skill_groups for n in g.skills)],
+             "agents": list(p.agents)} for p in catalog.plugins]
     if args.json:
         print_json(rows)
         return 0
@@ -49,7 +49,7 @@ def list_plugins(args: argparse.Namespace) -> int:
 
 def validate_plugins(args: argparse.Namespace) -> int:
     catalog = load(args.roots)
-    skills = sum(len(p.skills) for p in catalog.plugins)
+    skills = len(catalog.skills)
     print(f"ok: {len(catalog.plugins)} plugins, {skills} skills, {len(catalog.prompts)} prompts, "
           f"{len(catalog.agents)} agents")
     return 0

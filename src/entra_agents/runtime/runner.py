@@ -34,7 +34,7 @@ def effective_settings(agent: Any, overrides: dict[str, str]) -> dict[str, str]:
     if unknown:
         raise UsageError(f"agent {agent.name}: unknown setting {unknown[0]!r}; "
                          f"settings are: {', '.join(sorted(known)) or '(none)'}")
-    values = {name: "" if s.default_value is None else str(s.default_value) for name, s in known.items()}
+    values = {name: _text(s.default_value) for name, s in known.items()}
     values.update(overrides)
     missing = [n for n, s in known.items() if s.required and not values.get(n)]
     if missing:
@@ -42,16 +42,23 @@ def effective_settings(agent: Any, overrides: dict[str, str]) -> dict[str, str]:
     return values
 
 
+def _text(value: Any) -> str:
+    # Settings reach skills and prompts as text; booleans in the canonical lower-case spelling.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
 async def _fetch(catalog: Any, ref: str, ctx: SkillContext) -> list[dict[str, Any]]:
     skill = catalog.skill(ref)
     catalog.require_executable(skill)
     if skill.python is None:
-        raise ContentError(skill.source, f"{skill.full_name}", "a FetchSkill must be a Python skill in this version",
+        raise ContentError(skill.file, f"{skill.full_name}", "a FetchSkill must be a Python skill in this version",
                            "point FetchSkill at a Python skill that returns a list of items")
-    started_items = skill.python.function(ctx)
+    started_items = skill.python.callable(ctx)
     items = await started_items if inspect.isawaitable(started_items) else started_items
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise ContentError(skill.source, skill.full_name, "the FetchSkill did not return a list of objects",
+        raise ContentError(skill.file, skill.full_name, "the FetchSkill did not return a list of objects",
                            "return a list of dicts whose keys are the ProcessSkill's inputs")
     ctx.tracer.event("fetch", skill=skill.full_name, items=items)
     return items
@@ -66,7 +73,7 @@ def _inputs(process: Any, settings: dict[str, str], item: dict[str, Any]) -> dic
             values[name] = spec.default_value
     missing = [n for n, spec in declared.items() if spec.required and n not in values]
     if missing:
-        raise ContentError(process.source, f"{process.full_name}.Inputs.{missing[0]}",
+        raise ContentError(process.file, f"{process.full_name}.Inputs.{missing[0]}",
                            "is required but neither the fetched item nor the agent settings provide it",
                            "make the FetchSkill return it or add an agent setting with that name")
     return values

@@ -34,7 +34,7 @@ def python_tool(skill: Any, ctx: SkillContext) -> KernelFunction:
 
     async def call(**arguments: Any) -> str:
         try:
-            result = spec.function(ctx, **arguments)
+            result = spec.callable(ctx, **arguments)
             if inspect.isawaitable(result):
                 result = await result
         except EntraAgentsError as exc:
@@ -44,7 +44,7 @@ def python_tool(skill: Any, ctx: SkillContext) -> KernelFunction:
 
     call.__kernel_function__ = True  # type: ignore[attr-defined]
     call.__kernel_function_name__ = skill.name  # type: ignore[attr-defined]
-    call.__kernel_function_description__ = skill.description_for_model  # type: ignore[attr-defined]
+    call.__kernel_function_description__ = skill.description_for_model or skill.description  # type: ignore[attr-defined]
     call.__kernel_function_streaming__ = False  # type: ignore[attr-defined]
     call.__kernel_function_parameters__ = [  # type: ignore[attr-defined]
         {"name": name, "description": prop.get("description", ""), "is_required": name in required,

@@ -1,0 +1,3 @@
+from entra_agents.cli.main import run
+
+run()
