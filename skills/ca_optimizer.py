@@ -14,7 +14,6 @@ from entra_agents.conditional_access.remediation import (
     validate_report_only_policy,
 )
 from entra_agents.errors import UsageError
-from entra_agents.graph.client import get_collection, post_json
 from entra_agents.skill import skill
 
 PRIORITY = {"critical": "high", "high": "high", "medium": "medium"}
@@ -99,7 +98,8 @@ def submit_suggestion(
     }
     stored = ctx.store.add_suggestion(tenant_id=ctx.tenant_id, agent=ctx.agent, run_id=ctx.run_id,
                                       suggestion=suggestion)
-    ctx.tracer.event("suggestion", id=stored["id"], check=check, title=stored["title"], kind="new_policy")
+    ctx.tracer.event("suggestion", id=stored["id"], check=check, title=stored["title"],
+                     suggestionKind="new_policy")
     return {"id": stored["id"], "title": stored["title"], "status": stored["status"]}
 
 
@@ -120,6 +120,9 @@ async def create_report_only_policy(
     suggestion_id: Annotated[str, "The suggestion this policy implements"],
 ) -> dict[str, Any]:
     """Create a report-only Conditional Access policy in the tenant (only when the agent is allowed to)."""
+    # Imported here: loading the catalog (e.g. `plugins validate`) must not pull in msgraph.
+    from entra_agents.graph.client import get_collection, post_json
+
     # Defence in depth: the guard checked this already; a write skill never trusts that it ran.
     problems = _creation_problems(ctx, {"policy": policy})
     if not ctx.setting_enabled("AllowReportOnlyPolicyCreation"):

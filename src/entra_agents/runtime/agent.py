@@ -14,7 +14,7 @@ from semantic_kernel.prompt_template import KernelPromptTemplate, PromptTemplate
 
 from entra_agents.errors import ContentError
 from entra_agents.runtime.context import SkillContext
-from entra_agents.runtime.filters import RunFilters, model_turn_event
+from entra_agents.runtime.filters import ModelObserver, RunFilters
 from entra_agents.runtime.models.offline import OfflineSettings, Workflow
 from entra_agents.runtime.models.providers import ModelChoice
 from entra_agents.runtime.tools import python_tool, tool_name
@@ -94,19 +94,20 @@ def _usage(history: ChatHistory) -> dict[str, int]:
 
 
 async def run_agent_skill(catalog: Any, skill: Any, inputs: dict[str, Any], *, ctx: SkillContext,
-                          service: Any, choice: ModelChoice) -> AgentOutcome:
+                          service: Any, choice: ModelChoice, observer: ModelObserver) -> AgentOutcome:
+    observer.new_task()
     kernel = Kernel()
     kernel.add_service(service)
     tools = build_tools(catalog, skill, ctx)
     for _, (child, function) in tools.items():
         kernel.add_function(function.plugin_name, function)
-    RunFilters(ctx, {name: child for name, (child, _) in tools.items()}).install(kernel)
+    RunFilters(ctx, {name: child for name, (child, _) in tools.items()}, observer).install(kernel)
 
     history, raw_settings = await render_history(catalog, skill, inputs, kernel)
     settings = execution_settings(service, choice, raw_settings, str(skill.file), list(tools))
     ctx.tracer.event("task", skill=skill.full_name, inputs=inputs, tools=sorted(tools))
     reply = await service.get_chat_message_content(history, settings, kernel=kernel, arguments=KernelArguments())
+    observer.sweep(history)
     if reply is not None:
         history.add_message(reply)
-        ctx.tracer.event("model_turn", **model_turn_event(reply))
     return AgentOutcome(answer=(reply.content if reply else "") or "", usage=_usage(history))

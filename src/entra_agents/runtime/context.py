@@ -20,7 +20,7 @@ class Tracer:
     store: Store
     run_id: str
 
-    def event(self, kind: str, **data: Any) -> None:
+    def event(self, kind: str, /, **data: Any) -> None:
         self.store.add_event(self.run_id, kind, data)
 
 

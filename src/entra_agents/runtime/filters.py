@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from semantic_kernel import Kernel
-from semantic_kernel.contents import FunctionCallContent
+from semantic_kernel.contents import ChatHistory, FunctionCallContent, FunctionResultContent
 from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes, FunctionInvocationContext
 from semantic_kernel.functions import FunctionResult
 
@@ -40,12 +40,55 @@ def _json_or_text(arguments: Any) -> Any:
     return dict(arguments or {})
 
 
+class ModelObserver:
+    """Traces every model reply, and tool calls Semantic Kernel rejected before any filter ran.
+
+    SK answers a call with an unknown tool name or unexpected arguments itself ("please retry"), so neither
+    the guard nor the trace filter sees it. Those attempts are still attempts: they go in the trace too.
+    """
+
+    def __init__(self, ctx: SkillContext) -> None:
+        self.ctx = ctx
+        self.filtered_calls: set[str] = set()
+        self.reported: set[str] = set()
+
+    def attach(self, service: Any) -> None:
+        original = type(service)._inner_get_chat_message_contents
+
+        async def observed(chat_history: ChatHistory, settings: Any) -> Any:
+            self.sweep(chat_history)
+            replies = await original(service, chat_history, settings)
+            for reply in replies[:1]:
+                self.ctx.tracer.event("model_turn", **model_turn_event(reply))
+            return replies
+
+        # An instance attribute shadows the method for this run's service only (works for any connector).
+        object.__setattr__(service, "_inner_get_chat_message_contents", observed)
+
+    def new_task(self) -> None:
+        # Call ids are only unique within one conversation; each task starts a new one.
+        self.filtered_calls.clear()
+        self.reported.clear()
+
+    def sweep(self, chat_history: ChatHistory) -> None:
+        for message in chat_history.messages:
+            for item in message.items:
+                if not isinstance(item, FunctionResultContent) or not item.id:
+                    continue
+                if item.id in self.filtered_calls or item.id in self.reported:
+                    continue
+                self.reported.add(item.id)
+                self.ctx.tracer.event("tool_rejected", tool=item.name or "", callId=item.id,
+                                      reason=str(item.result)[:300])
+
+
 class RunFilters:
     """Registers the guard (auto-invocation) and trace (every invocation) filters for one agent run."""
 
-    def __init__(self, ctx: SkillContext, skills_by_tool: dict[str, Any]) -> None:
+    def __init__(self, ctx: SkillContext, skills_by_tool: dict[str, Any], observer: ModelObserver) -> None:
         self.ctx = ctx
         self.skills_by_tool = skills_by_tool
+        self.observer = observer
 
     def install(self, kernel: Kernel) -> None:
         kernel.add_filter(FilterTypes.AUTO_FUNCTION_INVOCATION, self.guard_filter)
@@ -54,8 +97,8 @@ class RunFilters:
     async def guard_filter(self, context: AutoFunctionInvocationContext, next: Next) -> None:
         # A raise here would abort the model loop and leave a dangling tool call, so every path sets a result.
         try:
-            if context.function_sequence_index == 0 and context.chat_history and context.chat_history.messages:
-                self.ctx.tracer.event("model_turn", **model_turn_event(context.chat_history.messages[-1]))
+            if context.function_call_content is not None and context.function_call_content.id:
+                self.observer.filtered_calls.add(context.function_call_content.id)
             tool = context.function.fully_qualified_name
             skill = self.skills_by_tool.get(tool)
             arguments = {k: v for k, v in (context.arguments or {}).items()}

@@ -13,6 +13,7 @@ from typing import Any
 from entra_agents.errors import ContentError, EntraAgentsError, UsageError
 from entra_agents.runtime.agent import run_agent_skill
 from entra_agents.runtime.context import SkillContext, Tracer
+from entra_agents.runtime.filters import ModelObserver
 from entra_agents.runtime.models.providers import ModelChoice, build_service
 
 
@@ -95,6 +96,8 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
                        tracer=tracer, settings=values, analysis=analysis)
     tracer.event("run_started", agent=agent.name, model=choice.spec, llm=choice.is_llm, settings=values,
                  tenant={"id": snapshot.tenant_id, "source": connection.label}, failedCollections=snapshot.failed)
+    observer = ModelObserver(ctx)
+    observer.attach(service)
     usage = {"modelCalls": 0, "promptTokens": 0, "completionTokens": 0, "items": 0}
     answers: list[str] = []
     status, error = "succeeded", None
@@ -104,7 +107,7 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
         process = catalog.skill(trigger.process_skill)
         for item in items:
             outcome = await run_agent_skill(catalog, process, _inputs(process, values, item), ctx=ctx,
-                                            service=service, choice=choice)
+                                            service=service, choice=choice, observer=observer)
             answers.append(outcome.answer)
             usage["items"] += 1
             for key, count in outcome.usage.items():
