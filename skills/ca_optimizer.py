@@ -37,6 +37,19 @@ def _names(ctx: Any, user_ids: list[str]) -> list[dict[str, str]]:
              "displayName": str(by_id.get(uid, {}).get("displayName", ""))} for uid in user_ids[:SAMPLE]]
 
 
+def _why_uncovered(evidence: list[dict[str, Any]]) -> list[str]:
+    """The evidence's policy-level explanations as sentences, each once, in evidence order."""
+    reasons: list[str] = []
+    for gap in (e for e in evidence if e.get("kind") == "gap"):
+        for p in gap.get("policiesNotApplying", []):
+            reasons.append(f'"{p["displayName"]}" does not apply to them ({"; ".join(p.get("details", []))})')
+        for p in gap.get("policiesInsufficient", []):
+            reasons.append(f'"{p["displayName"]}" applies but its grant ({p.get("grant", "")}) does not close the gap')
+        for p in gap.get("wouldCloseWhenEnabled", []):
+            reasons.append(f'"{p["displayName"]}" would close it but is only report-only')
+    return list(dict.fromkeys(reasons)) or ["no enabled policy addresses this scenario"]
+
+
 @skill(access="read", permissions=["Policy.Read.All", "Directory.Read.All"])
 def list_new_coverage_gaps(ctx: Any) -> list[dict[str, str]]:
     """Scan the tenant; return failing checks that have no suggestion yet (open, dismissed or snoozed)."""
@@ -63,6 +76,7 @@ def get_coverage_gap(ctx: Any, check: Annotated[str, "Check id, e.g. COV-01"]) -
         "priority": PRIORITY.get(str(finding["severity"]).lower(), "low"),
         "affectedCounts": {k: len(v) for k, v in affected.items()},
         "affectedUsersSample": _names(ctx, affected.get("users", [])),
+        "whyUncovered": "; ".join(_why_uncovered(finding["evidence"])),
         "evidence": finding["evidence"][:10],
     }
 

@@ -6,11 +6,12 @@ mapped onto its inputs. No FetchSkill: ProcessSkill runs once.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from dataclasses import dataclass
 from typing import Any
 
-from entra_agents.errors import ContentError, EntraAgentsError, UsageError
+from entra_agents.errors import ContentError, UsageError
 from entra_agents.runtime.agent import run_agent_skill
 from entra_agents.runtime.context import SkillContext, Tracer
 from entra_agents.runtime.filters import ModelObserver
@@ -112,8 +113,10 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
             usage["items"] += 1
             for key, count in outcome.usage.items():
                 usage[key] += count
-    except (EntraAgentsError, Exception) as exc:
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:
+        # Recorded whatever happened (including Ctrl-C): a run is never left "running" by us.
+        interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+        status, error = ("interrupted" if interrupted else "failed"), f"{type(exc).__name__}: {exc}"
         tracer.event("error", message=error)
         raise
     finally:
