@@ -17,7 +17,7 @@ from entra_agents.runtime.context import SkillContext
 from entra_agents.runtime.filters import ModelObserver, RunFilters
 from entra_agents.runtime.models.offline import OfflineSettings, Workflow
 from entra_agents.runtime.models.providers import ModelChoice
-from entra_agents.runtime.tools import python_tool, tool_name
+from entra_agents.runtime.tools import gpt_tool, python_tool, tool_name
 
 # Each tool call is one model round trip; a remediation needs a handful. Bounded so a looping model stops.
 MAX_TOOL_ROUNDS = 12
@@ -34,11 +34,14 @@ def build_tools(catalog: Any, skill: Any, ctx: SkillContext) -> dict[str, tuple[
     for ref in skill.child_skills:
         child = catalog.skill(ref)
         catalog.require_executable(child)
-        if child.python is None:
-            raise ContentError(skill.file, f"{skill.full_name}.ChildSkills", f"{child.full_name} is a "
-                               f"{child.format.value} skill; only Python skills can be tools in this version",
-                               "list Python skills in ChildSkills")
-        tools[tool_name(child)] = (child, python_tool(child, ctx))
+        if child.python is not None:
+            tools[tool_name(child)] = (child, python_tool(child, ctx))
+        elif child.format.value == "GPT":
+            tools[tool_name(child)] = (child, gpt_tool(child, catalog))
+        else:
+            raise ContentError(skill.file, f"{skill.path}.ChildSkills", f"{child.full_name} is a "
+                               f"{child.format.value} skill; Agent skills cannot be tools in this version",
+                               "list Python or GPT skills in ChildSkills")
     return tools
 
 

@@ -7,7 +7,8 @@ import json
 import re
 from typing import Any
 
-from semantic_kernel.functions import KernelFunction, KernelFunctionFromMethod
+from semantic_kernel.functions import KernelFunction, KernelFunctionFromMethod, KernelFunctionFromPrompt
+from semantic_kernel.prompt_template import InputVariable, PromptTemplateConfig
 
 from entra_agents.errors import EntraAgentsError
 from entra_agents.runtime.context import SkillContext
@@ -57,3 +58,26 @@ def python_tool(skill: Any, ctx: SkillContext) -> KernelFunction:
     call.__kernel_function_return_description__ = "JSON"  # type: ignore[attr-defined]
     call.__kernel_function_return_required__ = True  # type: ignore[attr-defined]
     return KernelFunctionFromMethod(method=call, plugin_name=plugin_name(skill.skillset))
+
+
+_SC_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def gpt_tool(skill: Any, catalog: Any) -> KernelFunction:
+    """A GPT skill as a prompt function: its template is rendered with the arguments and sent to the model."""
+    if skill.prompt:
+        config = PromptTemplateConfig(**catalog.prompt(skill.prompt).sk_config())
+    else:
+        # Security Copilot templates write {{Name}}; in Semantic Kernel syntax that would be a function call.
+        template = _SC_PLACEHOLDER.sub(lambda m: "{{$" + m.group(1) + "}}", skill.instructions or "")
+        config = PromptTemplateConfig(name=skill.name, template=template, template_format="semantic-kernel")
+    config.name = skill.name
+    config.description = skill.description_for_model or skill.description
+    config.input_variables = [InputVariable(name=i.name, description=i.description or "", is_required=i.required,
+                                            default=i.default_value) for i in skill.inputs]
+    # The prompt may not name tools: a GPT skill is a single completion, never a tool loop.
+    config.execution_settings = {key: value for key, value in config.execution_settings.items()}
+    for settings in config.execution_settings.values():
+        settings.function_choice_behavior = None
+    return KernelFunctionFromPrompt(function_name=skill.name, plugin_name=plugin_name(skill.skillset),
+                                    prompt_template_config=config)

@@ -44,6 +44,9 @@ class ScriptedChatCompletion(LocalChatCompletion):
         _, turn = turn_since_user(chat_history)
         index = sum(1 for m in turn if m.role == AuthorRole.ASSISTANT)
         step = self.turns[index] if index < len(self.turns) else {"text": "script finished"}
+        if not advertised:
+            # A completion without tools (a GPT skill, or the loop's last call) gets the next text turn.
+            step = next((t for t in self.turns[index:] if "text" in t), {"text": "script finished"})
         if "tool_calls" in step and advertised:
             items = [FunctionCallContent(id=f"scripted_{len(chat_history.messages)}_{n}",
                                          name=self._resolve(call["tool"], advertised),
