@@ -14,9 +14,6 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/entra-agents run ca-optimizer --tenant demo
-	@echo
-	@echo "All open suggestions for the demo tenant:"
-	$(BIN)/entra-agents suggestions list --tenant demo --status open
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -38,16 +38,21 @@ def _names(ctx: Any, user_ids: list[str]) -> list[dict[str, str]]:
 
 
 def _why_uncovered(evidence: list[dict[str, Any]]) -> list[str]:
-    """The evidence's policy-level explanations as sentences, each once, in evidence order."""
-    reasons: list[str] = []
+    """The evidence's policy-level explanations, one sentence per policy, in evidence order."""
+    not_applying: dict[str, list[str]] = {}  # several gap classes may give one policy several reasons
+    reasons: dict[str, str] = {}
     for gap in (e for e in evidence if e.get("kind") == "gap"):
         for p in gap.get("policiesNotApplying", []):
-            reasons.append(f'"{p["displayName"]}" does not apply to them ({"; ".join(p.get("details", []))})')
+            not_applying.setdefault(p["displayName"], []).extend(p.get("details", []))
+            reasons[p["displayName"]] = ""
         for p in gap.get("policiesInsufficient", []):
-            reasons.append(f'"{p["displayName"]}" applies but its grant ({p.get("grant", "")}) does not close the gap')
+            reasons.setdefault(p["displayName"], f'"{p["displayName"]}" applies but its grant '
+                                                 f'({p.get("grant", "")}) does not close the gap')
         for p in gap.get("wouldCloseWhenEnabled", []):
-            reasons.append(f'"{p["displayName"]}" would close it but is only report-only')
-    return list(dict.fromkeys(reasons)) or ["no enabled policy addresses this scenario"]
+            reasons.setdefault(p["displayName"], f'"{p["displayName"]}" would close it but is only report-only')
+    for name, details in not_applying.items():
+        reasons[name] = f'"{name}" does not apply to them ({"; ".join(dict.fromkeys(details))})'
+    return list(reasons.values()) or ["no enabled policy addresses this scenario"]
 
 
 @skill(access="read", permissions=["Policy.Read.All", "Directory.Read.All"])

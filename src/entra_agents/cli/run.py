@@ -60,5 +60,11 @@ def run_agent(args: argparse.Namespace) -> int:
     for suggestion in result.suggestions:
         print()
         print_suggestion(suggestion)
+    earlier = [s for s in store().list_suggestions(tenant_id=run["tenant"]["id"], status="open")
+               if s["runId"] != run["id"]]
+    if earlier:
+        print(f"\nStill open from earlier runs (not suggested again): {len(earlier)}")
+        for s in earlier:
+            print(f"  [{s['priority']}] {s['title']} ({s['check']})  id {s['id']}")
     print(f"\nThe chain of reasoning: entra-agents runs show {run['id'][:8]}")
     return 0
