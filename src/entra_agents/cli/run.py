@@ -60,6 +60,10 @@ def run_agent(args: argparse.Namespace) -> int:
     for suggestion in result.suggestions:
         print()
         print_suggestion(suggestion)
+    if result.answers:
+        print("\nThe model's closing notes, one per item:")
+        for answer in result.answers:
+            print(indent(answer))
     earlier = [s for s in store().list_suggestions(tenant_id=run["tenant"]["id"], status="open")
                if s["runId"] != run["id"]]
     if earlier:

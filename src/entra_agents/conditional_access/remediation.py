@@ -162,7 +162,8 @@ def check_lockout(snapshot: TenantSnapshot, config: AnalysisConfig | None, polic
         return problems
     model = TenantModel.build(snapshot, config or AnalysisConfig())
     if not model.break_glass.ids:
-        problems.append("no break-glass accounts configured or detected: configure them before creating policies")
+        problems.append("no break-glass accounts configured or detected: set the agent setting BreakGlassAccounts "
+                        "(object ids or UPNs) before creating policies")
     problems += [f"configured break-glass account {ref!r} not found in the tenant"
                  for ref in model.break_glass.unresolved]
     parsed = parse_policy(policy_json, parse_strengths(snapshot.authentication_strength_policies))

@@ -126,6 +126,14 @@ def _result_value(raw: Any) -> Any:
     return raw
 
 
+def _is_failure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "error" in value
+    # Refusals by our guard and rejections by Semantic Kernel arrive as plain text.
+    return isinstance(value, str) and (value.startswith("REFUSED") or "not part of the provided tools" in value
+                                       or "Please revise the arguments" in value)
+
+
 class OfflineChatCompletion(LocalChatCompletion):
     """Plays the declared workflow: one tool call per turn, then the answer template."""
 
@@ -136,6 +144,12 @@ class OfflineChatCompletion(LocalChatCompletion):
         workflow = Workflow(workflow=[Step.model_validate(s) for s in settings.workflow], answer=settings.answer)
         user_text, turn = turn_since_user(chat_history)
         results = {r.function_name: _result_value(r.result) for r in tool_results(turn)}
+        failed = next(((name, value) for name, value in results.items() if _is_failure(value)), None)
+        if failed:
+            # A real model would not claim success after a failed step; neither do we.
+            name, value = failed
+            reason = value.get("error") if isinstance(value, dict) else value
+            return [self._text(f"{LABEL} Stopped: {name} did not succeed: {reason}")]
         called = {item.function_name for m in turn for item in m.items if isinstance(item, FunctionCallContent)}
         scope = {"input": parse_inputs(user_text), "result": results}
         advertised = advertised_tools(settings)
