@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from entra_agents.cli.common import add_json, print_json
@@ -41,5 +42,5 @@ def list_agents(args: argparse.Namespace) -> int:
             print(f"  trigger {trigger['name']}: {every}; fetch {trigger['fetchSkill'] or '-'}; "
                   f"process {trigger['processSkill']}")
         for setting in row["settings"]:
-            print(f"  setting {setting['name']} (default {setting['default']!r})")
+            print(f"  setting {setting['name']} (default {json.dumps(setting['default'])})")
     return 0

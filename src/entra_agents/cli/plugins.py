@@ -31,8 +31,7 @@ def load(roots: list[Path] | None = None) -> Any:
 def list_plugins(args: argparse.Namespace) -> int:
     catalog = load()
     rows = [{"name": p.name, "displayName": p.display_name, "source": str(p.file),
-             "skills": [{"name": s.full_name, "format": s.format.value, "executable": catalog.executable(s)}
-                        for s in (catalog.skills[n] for g in p.skill_groups for n in g.skills)],
+             "skills": [_skill_row(catalog, s) for s in (catalog.skills[n] for g in p.skill_groups for n in g.skills)],
              "agents": list(p.agents)} for p in catalog.plugins]
     if args.json:
         print_json(rows)
@@ -41,10 +40,22 @@ def list_plugins(args: argparse.Namespace) -> int:
         print(f"{row['name']}  ({row['source']})")
         for skill in row["skills"]:
             note = "" if skill["executable"] else "  [validated, not executable yet]"
+            if skill.get("access") == "write":
+                note += f"  [WRITES, only if setting {skill['writeSetting']} is on]"
+            if skill.get("permissions"):
+                note += f"  ({', '.join(skill['permissions'])})"
             print(f"  {skill['format']:<8} {skill['name']}{note}")
         for agent in row["agents"]:
             print(f"  agent    {agent}")
     return 0
+
+
+def _skill_row(catalog: Any, skill: Any) -> dict[str, Any]:
+    row = {"name": skill.full_name, "format": skill.format.value, "executable": catalog.executable(skill)}
+    if skill.python is not None:
+        row |= {"access": skill.python.access, "permissions": list(skill.python.permissions),
+                "writeSetting": skill.python.write_setting}
+    return row
 
 
 def validate_plugins(args: argparse.Namespace) -> int:
