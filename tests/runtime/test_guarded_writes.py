@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from entra_agents.catalog import load_catalog
-from entra_agents.conditional_access.config import AnalysisConfig
 from entra_agents.graph.sources import open_tenant
 from entra_agents.runtime.context import SkillContext, Tracer
 from entra_agents.runtime.models.providers import choose
@@ -117,8 +116,7 @@ def test_allowed_creation_is_report_only_and_idempotent() -> None:
             skill = catalog.skill("EntraAgents.CAOptimizer.CreateReportOnlyPolicy")
             ctx = SkillContext(agent="ca-optimizer", run_id=first.run["id"], connection=connection,
                                snapshot=await connection.snapshot(), store=store,
-                               tracer=Tracer(store, first.run["id"]), settings=settings,
-                               analysis=AnalysisConfig.from_settings(settings))
+                               tracer=Tracer(store, first.run["id"]), settings=settings)
             retried = await skill.python.callable(ctx, policy=suggestion["policy"], suggestion_id=suggestion["id"])
             return first, again, list(connection.simulator.writes), retried
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,8 +35,13 @@ class SkillContext:
     tracer: Tracer
     # the agent's effective settings: manifest defaults overlaid with the operator's values (never tenant data)
     settings: dict[str, str]
-    analysis: AnalysisConfig
     _findings: list[Any] | None = field(default=None, repr=False)
+
+    @cached_property
+    def analysis(self) -> AnalysisConfig:
+        from entra_agents.conditional_access.config import AnalysisConfig
+
+        return AnalysisConfig.from_settings(self.settings)
 
     @property
     def tenant_id(self) -> str:

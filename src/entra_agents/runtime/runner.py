@@ -82,9 +82,7 @@ def _inputs(process: Any, settings: dict[str, str], item: dict[str, Any]) -> dic
 
 
 async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: Any, choice: ModelChoice,
-                    settings: dict[str, str] | None = None, analysis: Any = None) -> RunResult:
-    from entra_agents.conditional_access.config import AnalysisConfig
-
+                    settings: dict[str, str] | None = None) -> RunResult:
     agent = catalog.agent(agent_name)
     values = effective_settings(agent, settings or {})
     service = build_service(choice)
@@ -92,9 +90,8 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
     run_id = store.create_run(agent=agent.name, tenant_id=snapshot.tenant_id, tenant_name=snapshot.display_name,
                               tenant_source=connection.label, model=choice.spec)
     tracer = Tracer(store, run_id)
-    analysis = analysis or AnalysisConfig.from_settings(values)
     ctx = SkillContext(agent=agent.name, run_id=run_id, connection=connection, snapshot=snapshot, store=store,
-                       tracer=tracer, settings=values, analysis=analysis)
+                       tracer=tracer, settings=values)
     tracer.event("run_started", agent=agent.name, model=choice.spec, llm=choice.is_llm, settings=values,
                  tenant={"id": snapshot.tenant_id, "source": connection.label}, failedCollections=snapshot.failed)
     observer = ModelObserver(ctx)
