@@ -62,7 +62,11 @@ def test_runs_show_tells_the_chain_of_reasoning_in_order() -> None:
 def test_human_output_shows_suggestions_with_rationale() -> None:
     code, out, _ = cli("run", "ca-optimizer", "--tenant", "demo")
     assert code == 0
-    assert "Suggestions from this run: 3" in out
+    assert "Suggestions from this run: 3" in out and out.count("Why: ") == 3
+    # A repeated run (a second `make demo`) still shows what is open, with rationale, without re-suggesting.
+    code, out, _ = cli("run", "ca-optimizer", "--tenant", "demo")
+    assert "Suggestions from this run: 0" in out and "Still open from earlier runs" in out
+    assert out.count("Why: ") == 3
     code, out, _ = cli("suggestions", "list", "--tenant", "demo")
     assert code == 0 and out.count("new_policy") == len(PLANTED)
 

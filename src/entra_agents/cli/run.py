@@ -68,7 +68,8 @@ def run_agent(args: argparse.Namespace) -> int:
                if s["runId"] != run["id"]]
     if earlier:
         print(f"\nStill open from earlier runs (not suggested again): {len(earlier)}")
-        for s in earlier:
-            print(f"  [{s['priority']}] {s['title']} ({s['check']})  id {s['id']}")
+        for suggestion in earlier:
+            print()
+            print_suggestion(suggestion)
     print(f"\nThe chain of reasoning: entra-agents runs show {run['id'][:8]}")
     return 0
