@@ -76,3 +76,11 @@ def test_unknown_agent_and_model_are_usage_errors() -> None:
     assert code == 2 and "nope" in err and "ca-optimizer" in err
     code, _, err = cli("run", "ca-optimizer", "--tenant", "demo", "--model", "gpt5")
     assert code == 2 and "unknown model kind" in err
+
+
+def test_suggestions_show_prints_the_policy_json() -> None:
+    suggestion = cli_json("run", "ca-optimizer", "--tenant", "demo")["suggestions"][0]
+    code, out, _ = cli("suggestions", "show", suggestion["id"][:8])
+    assert code == 0
+    assert '"state": "enabledForReportingButNotEnforced"' in out and suggestion["rationale"][:40] in out
+    assert cli_json("suggestions", "show", suggestion["id"])["policy"] == suggestion["policy"]

@@ -32,6 +32,3 @@ class UsageError(EntraAgentsError):
 class TenantReadError(EntraAgentsError):
     """Reading from Microsoft Graph failed; dependent findings become ``error``, never ``pass``."""
 
-
-class SafetyViolation(EntraAgentsError):
-    """A write was attempted that the safety rules forbid (raised only inside write skills, never by filters)."""
