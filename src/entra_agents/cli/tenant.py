@@ -17,6 +17,22 @@ def register(sub: Any) -> None:
                         help="'demo' or 'fixture:PATH' (live tenants arrive with the tenant issue)")
     record.add_argument("--out", required=True, type=Path, metavar="DIR")
     record.set_defaults(handler=record_tenant)
+    # Further tenant verbs live in their own modules (serve, generate), each adding its parser here.
+    for verb in _verbs():
+        verb.register(actions)
+
+
+def _verbs() -> list[Any]:
+    import importlib
+
+    found = []
+    for name in ("serve", "generate"):
+        try:
+            found.append(importlib.import_module(f"entra_agents.cli.tenant_{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"entra_agents.cli.tenant_{name}":
+                raise
+    return found
 
 
 def record_tenant(args: argparse.Namespace) -> int:

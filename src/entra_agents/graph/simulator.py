@@ -13,7 +13,7 @@ import json
 import socket
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -52,6 +52,8 @@ class SimRequest:
     path: str
     query: dict[str, str]
     body: Any = None
+    # lower-cased request headers, so tests can check e.g. that an Authorization header was sent
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class GraphError(Exception):
@@ -146,14 +148,15 @@ class GraphSimulator:
 
     # --------------------------------------------------------------------------------------- dispatching
 
-    def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, JSON, dict[str, str]]:
+    def handle(self, method: str, raw_path: str, body: bytes,
+               headers: dict[str, str] | None = None) -> tuple[int, JSON, dict[str, str]]:
         parts = urlsplit(raw_path)
         path = unquote(parts.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         below = path[len(API_ROOT):] if _is_under(path.lower(), API_ROOT) else path
         parsed_body = _parse_body(body)
         with self._lock:
-            self._log.append(SimRequest(method, below or "/", query, parsed_body))
+            self._log.append(SimRequest(method, below or "/", query, parsed_body, dict(headers or {})))
         try:
             if not _is_under(path.lower(), API_ROOT):
                 raise GraphError(404, "Request_ResourceNotFound",
@@ -364,7 +367,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         try:
-            status, payload, headers = self.server.sim.handle(self.command, self.path, body)
+            status, payload, headers = self.server.sim.handle(self.command, self.path, body,
+                                                            {k.lower(): v for k, v in self.headers.items()})
         except Exception as exc:  # a simulator bug must reach the client as an answer, not a dropped socket
             status, payload, headers = 500, _error_body("generalException", f"simulator error: {exc!r}"), {}
         data = json.dumps(payload).encode("utf-8")
