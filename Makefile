@@ -20,3 +20,10 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
+
+# Load a generated 100,000-user tenant through the simulator; prints requests vs minimum, time and memory
+# as ratios to a 1,000-user baseline measured in the same run (benchmarks/README.md).
+BENCH_ARGS ?= --users 100000 --index-members
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python benchmarks/load_tenant.py $(BENCH_ARGS)

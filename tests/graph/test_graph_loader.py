@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,11 @@ from entra_agents.graph.snapshot import TenantSnapshot
 from entra_agents.graph.tenant_file import load_tenant_file
 
 
-def load(sim: GraphSimulator) -> TenantSnapshot:
+def load(sim: GraphSimulator, **options: Any) -> TenantSnapshot:
     async def go() -> TenantSnapshot:
         client = make_graph_client(sim.base_url)
         try:
-            return await loader.load_snapshot(client)
+            return await loader.load_snapshot(client, **options)
         finally:
             await close_graph_client(client)
 
@@ -41,6 +43,8 @@ def test_snapshot_looks_like_the_tenant_file(sim: GraphSimulator, tenant_data: d
     assert snap.conditional_access_policies == tenant_data["conditionalAccessPolicies"]
     assert snap.named_locations == tenant_data["namedLocations"]
     assert snap.authentication_strength_policies == tenant_data["authenticationStrengthPolicies"]
+    assert snap.applications == tenant_data["applications"]
+    assert (snap.sign_ins, snap.directory_audits, snap.access_reviews) == ([], [], [])
     users_request = next(r for r in sim.requests if r.path == "/users")
     assert set(users_request.query["$select"].split(",")) >= {
         "id", "displayName", "userPrincipalName", "accountEnabled", "userType", "createdDateTime",
@@ -53,6 +57,7 @@ def test_forbidden_collection_lands_in_failed(sim: GraphSimulator) -> None:
     snap = load(sim)
     assert snap.directory_roles == []
     assert snap.failed["directoryRoles"].startswith("403 Authorization_RequestDenied: Insufficient privileges")
+    assert snap.failed["directoryRoles"].endswith("(GET /directoryRoles) (needs RoleManagement.Read.Directory)")
     assert set(snap.failed) == {"directoryRoles"}
     assert len(snap.groups) == 3 and len(snap.users) == 3
 
@@ -79,27 +84,28 @@ def test_organization_is_required(sim: GraphSimulator) -> None:
         load(sim)
 
 
-def test_member_reads_are_bounded(tenant_data: dict[str, Any], write_tenant: Callable[..., Path],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    tenant_data["groups"] = [{"id": f"g{i}", "displayName": f"G{i}", "members": ["u-alice"]} for i in range(30)]
-    tenant_data["directoryRoles"] = []
+def test_requests_are_bounded(tenant_data: dict[str, Any], write_tenant: Callable[..., Path],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant_data["groups"] = [{"id": f"g{i}", "displayName": f"G{i}", "members": ["u-alice"]} for i in range(70)]
     in_flight, peak = 0, 0
-    real = loader.get_collection
+    lock = threading.Lock()
 
-    async def counting(client: Any, path: str, **options: Any) -> list[dict[str, Any]]:
-        nonlocal in_flight, peak
-        if not path.endswith("/members"):
-            return await real(client, path, **options)
-        in_flight += 1
-        peak = max(peak, in_flight)
-        try:
-            await asyncio.sleep(0.001)
-            return await real(client, path, **options)
-        finally:
-            in_flight -= 1
-
-    monkeypatch.setattr(loader, "get_collection", counting)
     with GraphSimulator(load_tenant_file(write_tenant(tenant_data))) as sim:
-        snap = load(sim)
-    assert [g["members"] for g in snap.groups] == [["u-alice"]] * 30
-    assert 1 < peak <= loader.MEMBER_CONCURRENCY
+        serve = sim.handle
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            nonlocal in_flight, peak
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            try:
+                time.sleep(0.005)
+                return serve(*args, **kwargs)
+            finally:
+                with lock:
+                    in_flight -= 1
+
+        monkeypatch.setattr(sim, "handle", counting)
+        snap = load(sim, concurrency=3)
+    assert [g["members"] for g in snap.groups] == [["u-alice"]] * 70
+    assert 1 < peak <= 3

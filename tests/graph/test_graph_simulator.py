@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,25 +14,26 @@ import pytest
 from entra_agents.errors import TenantReadError
 from entra_agents.graph.client import (
     GraphRequestError,
+    RetryPolicy,
     close_graph_client,
     get_collection,
     get_json,
     make_graph_client,
     post_json,
 )
-from entra_agents.graph.simulator import GraphSimulator
+from entra_agents.graph.simulator import Faults, GraphSimulator
 from entra_agents.graph.tenant_file import TenantDocument, load_tenant_file
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def call(sim: GraphSimulator, fn: Callable[..., Any], *args: Any) -> Any:
+def call(sim: GraphSimulator, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run one client helper against the simulator with a fresh GraphServiceClient."""
 
     async def go() -> Any:
         client = make_graph_client(sim.base_url)
         try:
-            return await fn(client, *args)
+            return await fn(client, *args, **kwargs)
         finally:
             await close_graph_client(client)
 
@@ -73,8 +75,9 @@ def test_page_size_limits(big_doc: TenantDocument) -> None:
     with GraphSimulator(big_doc) as sim:
         with pytest.raises(GraphRequestError, match=r"^400 Request_UnsupportedQuery: Invalid page size"):
             call(sim, get_json, "/users?$top=1000")
-        with pytest.raises(GraphRequestError, match=r"400 Request_UnsupportedQuery: .*does not support \$filter"):
-            call(sim, get_json, "/users?$filter=department eq 'IT'")
+        with pytest.raises(GraphRequestError, match=r"400 Request_UnsupportedQuery: .*does not support \$skip"):
+            call(sim, get_json, "/users?$skip=10")
+        assert call(sim, get_json, "/auditLogs/signIns?$top=1000")["value"] == []  # audit logs allow 1000
 
 
 def test_select_keeps_id_and_odata_type(sim: GraphSimulator) -> None:
@@ -173,3 +176,35 @@ def test_unreachable_graph_is_tenant_read_error(small_doc: TenantDocument) -> No
         asyncio.run(go())
     with pytest.raises(RuntimeError, match="not running"):
         _ = sim.base_url
+
+
+def test_injected_faults_reach_the_client(big_doc: TenantDocument) -> None:
+    with GraphSimulator(big_doc, faults=Faults(unavailable_once_at=1, throttle_every=3, retry_after=2)) as sim:
+        assert len(call(sim, get_collection, "/users?$top=100")) == 250  # kiota retried the 503 and the 429s
+        assert sim.injected == [(1, 503), (3, 429)]
+        assert [r.headers.get("retry-attempt") for r in sim.requests] == [None, "1", None, "1", None]
+        sim.faults = Faults(broken_page=2, broken_mode="truncated")
+        fast = RetryPolicy(backoff=0.0)
+        assert len(call(sim, get_collection, "/users?$top=100", retry=fast)) == 250  # the cut page was read again
+        pages = [r.query.get("$skiptoken") for r in sim.requests[5:]]
+        assert pages == [None, "100", "100", "200"]
+        sim.faults = Faults(broken_page=1)
+        before = len(sim.requests)
+        assert call(sim, get_json, "/users", fast)["value"]  # malformed JSON once, then whole again
+        assert len(sim.requests) == before + 2
+        sim.clear_faults()
+        assert sim.faults == Faults()
+
+
+def test_slow_responses(small_doc: TenantDocument) -> None:
+    with GraphSimulator(small_doc, faults=Faults(slow_ms=60)) as sim:
+        started = time.perf_counter()
+        call(sim, get_json, "/organization")
+        assert time.perf_counter() - started >= 0.06
+
+
+def test_fault_config_is_checked() -> None:
+    with pytest.raises(ValueError, match="throttle_every must not be negative"):
+        Faults(throttle_every=-1)
+    with pytest.raises(ValueError, match="broken_mode"):
+        Faults(broken_mode="garbled")  # type: ignore[arg-type]

@@ -71,7 +71,6 @@ def test_recorded_directory_replays_read_only(small_doc: TenantDocument, tmp_pat
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        ("live", "arrives in a later release"),
         ("prod", "unknown tenant 'prod'; use 'demo', 'fixture:PATH'"),
         ("", "unknown tenant ''"),
         ("fixture:", "needs a path"),

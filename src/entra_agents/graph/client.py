@@ -7,11 +7,15 @@ Going through ``send_primitive_async`` still runs kiota's auth, retry and redire
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import httpx
 from azure.core.credentials import AccessToken
@@ -74,16 +78,18 @@ class ReplayMissError(TenantReadError):
     """A recorded tenant was asked for a request it has no recording of."""
 
 
-def make_graph_client(base_url: str, credential: Any = None) -> GraphServiceClient:
+def make_graph_client(base_url: str, credential: Any = None, *,
+                      scopes: list[str] | None = None) -> GraphServiceClient:
     """A GraphServiceClient whose requests go to ``base_url`` (e.g. ``http://127.0.0.1:PORT/v1.0``).
 
     Without a credential a static fake token is used (simulator and replay). The token is only attached to
-    requests for the base URL's host, so a redirect or nextLink elsewhere never carries it.
+    requests for the base URL's host, so a redirect or nextLink elsewhere never carries it. ``scopes`` defaults
+    to the global cloud's ``.default``; national clouds pass their own (see ``graph.live``).
     """
     base = base_url.rstrip("/")
     host = urlsplit(base).hostname or ""
     auth = AzureIdentityAuthenticationProvider(
-        credential or StaticTokenCredential(), scopes=GRAPH_SCOPES, allowed_hosts=[host])
+        credential or StaticTokenCredential(), scopes=list(scopes or GRAPH_SCOPES), allowed_hosts=[host])
     http = GraphClientFactory.create_with_default_middleware(
         client=httpx.AsyncClient(base_url=base, timeout=60, http2=False), options=dict(GRAPH_DEFAULT_OPTIONS))
     adapter = GraphRequestAdapter(auth, client=http)
@@ -121,34 +127,120 @@ def with_query(path: str, params: Mapping[str, str]) -> str:
     head, _, query = path.partition("?")
     merged = dict(params)
     merged.update(parse_qsl(query, keep_blank_values=True))
-    # Graph documents "$select=a,b": keep "$" and "," readable so recordings match the docs and the wire
-    return f"{head}?{urlencode(merged, safe='$,')}" if merged else head
+    # Graph documents "$select=a,b": keep "$" and "," readable so recordings match the docs and the wire;
+    # spaces in $filter go out as %20, which every server reads as a space ("+" is a form-encoding habit)
+    return f"{head}?{urlencode(merged, safe='$,', quote_via=quote)}" if merged else head
 
 
-async def get_json(client: GraphServiceClient, url_or_path: str) -> JSON:
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None if absent/unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(int(value.strip())))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(when.tzinfo or UTC)).total_seconds())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How reads are retried.
+
+    kiota's RetryHandler retries each GET on 429/503/504 and waits what Retry-After says (``handler_option``
+    makes its count explicit instead of kiota's default). We retry what it cannot see: a response whose body
+    is cut short or is not JSON, and throttled requests inside a ``$batch`` (the batch itself is a 200).
+    Writes are never retried here (see ``post_json``).
+    """
+
+    max_retries: int = 5  # kiota accepts at most 10
+    backoff: float = 1.0  # seconds; the base of the exponential backoff when Graph sends no Retry-After
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep  # tests replace it to check the wait, not wait it
+
+    def handler_option(self) -> RetryHandlerOption:
+        return RetryHandlerOption(delay=self.backoff, max_retries=self.max_retries)
+
+    def delay(self, attempt: int, retry_after: str | None = None) -> float:
+        """Seconds before retry number ``attempt`` (1-based): Retry-After if Graph sent one, else backoff."""
+        told = parse_retry_after(retry_after)
+        if told:
+            return told
+        # no jitter: batches must be composed the same way on every run, or a recording would not replay
+        return min(self.backoff * 2 ** (attempt - 1), 60.0)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+async def get_json(client: GraphServiceClient, url_or_path: str, retry: RetryPolicy | None = None) -> JSON:
     """GET one Graph resource as a dict. ``url_or_path`` is absolute or relative to the client's base URL."""
-    return await _send(client, Method.GET, absolute_url(client, url_or_path))
+    policy = retry or DEFAULT_RETRY
+    url = absolute_url(client, url_or_path)
+    return await _with_body_retries(
+        lambda: _send(client, Method.GET, url, options=[policy.handler_option()]), policy)
 
 
 async def get_collection(client: GraphServiceClient, path: str, select: list[str] | None = None,
-                         top: int | None = PAGE_SIZE) -> list[JSON]:
+                         top: int | None = PAGE_SIZE, *, params: Mapping[str, str] | None = None,
+                         retry: RetryPolicy | None = None, gate: asyncio.Semaphore | None = None,
+                         on_page: Callable[[int], None] | None = None) -> list[JSON]:
     """GET every item of a Graph collection, following ``@odata.nextLink``.
 
     ``top=None`` sends no ``$top``, for endpoints that do not document it (Graph still pages them).
+    ``params`` adds other query options (``$filter``, ``$expand``); ``gate`` bounds concurrent requests;
+    ``on_page`` is told how many items each page brought (progress display).
     """
-    params = {"$top": str(top)} if top else {}
+    query = dict(params or {})
+    if top:
+        query["$top"] = str(top)
     if select:
-        params["$select"] = ",".join(select)
-    page = await get_json(client, with_query(path, params))
+        query["$select"] = ",".join(select)
+
+    async def fetch(url: str) -> JSON:
+        if gate is None:
+            return await get_json(client, url, retry)
+        async with gate:
+            return await get_json(client, url, retry)
+
+    page = await fetch(with_query(path, query))
     items: list[JSON] = list(page.get("value") or [])
+    if on_page is not None:
+        on_page(len(items))
     seen: set[str] = set()
     while next_link := page.get("@odata.nextLink"):
         if next_link in seen:  # a server that repeats a link would otherwise loop for ever
             raise TenantReadError(f"Graph returned the same @odata.nextLink twice while reading {path}")
         seen.add(next_link)
-        page = await get_json(client, next_link)
+        page = await fetch(next_link)
         items.extend(page.get("value") or [])
+        if on_page is not None:
+            on_page(len(page.get("value") or []))
     return items
+
+
+async def post_batch(client: GraphServiceClient, requests: list[JSON], retry: RetryPolicy | None = None) -> list[JSON]:
+    """POST a JSON batch (at most 20 requests); return Graph's answers (in any order, matched by ``id``).
+
+    The envelope is retried only when every request in it is a GET: resending reads is harmless, resending
+    a write is not. Throttled answers inside a 200 batch are the caller's to retry (see ``graph.batch``).
+    """
+    policy = retry or DEFAULT_RETRY
+    reads_only = all(str(r.get("method", "")).upper() == "GET" for r in requests)
+    options = [policy.handler_option() if reads_only else RetryHandlerOption(max_retries=0)]
+    url = absolute_url(client, "/$batch")
+
+    async def send() -> JSON:
+        return await _send(client, Method.POST, url, body={"requests": requests}, options=options)
+
+    data = await (_with_body_retries(send, policy) if reads_only else send())
+    responses = data.get("responses")
+    if not isinstance(responses, list):
+        raise TenantReadError("Graph answered a $batch without a 'responses' list")
+    return responses
 
 
 async def post_json(client: GraphServiceClient, path: str, body: Mapping[str, Any]) -> JSON:
@@ -159,6 +251,33 @@ async def post_json(client: GraphServiceClient, path: str, body: Mapping[str, An
     """
     return await _send(client, Method.POST, absolute_url(client, path), body=body,
                        options=[RetryHandlerOption(max_retries=0)])
+
+
+async def patch_json(client: GraphServiceClient, path: str, body: Mapping[str, Any]) -> JSON:
+    """PATCH a resource (Graph usually answers 204, giving ``{}``). Not retried, like every write."""
+    return await _send(client, Method.PATCH, absolute_url(client, path), body=body,
+                       options=[RetryHandlerOption(max_retries=0)])
+
+
+async def delete_resource(client: GraphServiceClient, path: str) -> None:
+    """DELETE a resource. Not retried: a retried DELETE that had landed would answer 404."""
+    await _send(client, Method.DELETE, absolute_url(client, path), options=[RetryHandlerOption(max_retries=0)])
+
+
+class BrokenResponseError(TenantReadError):
+    """Graph's answer arrived cut short or was not JSON; a read that got one may simply be sent again."""
+
+
+async def _with_body_retries(send: Callable[[], Awaitable[JSON]], policy: RetryPolicy) -> JSON:
+    attempt = 0
+    while True:
+        try:
+            return await send()
+        except BrokenResponseError:
+            attempt += 1
+            if attempt > policy.max_retries:
+                raise
+            await policy.sleep(policy.delay(attempt))
 
 
 async def _send(client: GraphServiceClient, method: Method, url: str, body: Mapping[str, Any] | None = None,
@@ -181,6 +300,10 @@ async def _send(client: GraphServiceClient, method: Method, url: str, body: Mapp
     except APIError as exc:
         raise GraphRequestError(exc.response_status_code, "UnknownError", _one_line(str(exc.message or exc)),
                                 method.value, shown) from None
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        # the connection dropped mid-answer: nothing was lost that sending the request again cannot fetch
+        raise BrokenResponseError(f"Graph's answer to {method.value} {shown} was cut short "
+                                  f"({type(exc).__name__}: {_one_line(str(exc))})") from None
     except httpx.HTTPError as exc:
         raise TenantReadError(f"could not reach Microsoft Graph at {base_url_of(client)} ({type(exc).__name__}: "
                               f"{_one_line(str(exc))}); check the network or the tenant source") from None
@@ -194,7 +317,7 @@ async def _send(client: GraphServiceClient, method: Method, url: str, body: Mapp
     try:
         data = json.loads(raw)
     except ValueError:
-        raise TenantReadError(f"Graph returned a body that is not JSON for {method.value} {shown}") from None
+        raise BrokenResponseError(f"Graph returned a body that is not JSON for {method.value} {shown}") from None
     if not isinstance(data, dict):
         raise TenantReadError(f"Graph returned {type(data).__name__} instead of an object for {method.value} {shown}")
     return data

@@ -1,47 +1,38 @@
 """An in-process Microsoft Graph simulator that serves a tenant file over Graph's own v1.0 URLs.
 
-It listens on 127.0.0.1 only, speaks Graph's JSON (``@odata.context``, ``value``, absolute ``@odata.nextLink``
-with ``$skiptoken``, Graph's error shape) and honours ``$top`` and ``$select``. Query options it cannot honour
-(``$filter``, ``$orderby``...) are refused with a 400 rather than ignored, so a caller never mistakes an
-unfiltered answer for a filtered one. Writes change only the in-memory copy; the tenant file is never touched.
+It listens on 127.0.0.1 only and speaks Graph's JSON (``@odata.context``, ``value``, absolute
+``@odata.nextLink`` with ``$skiptoken``, ``@odata.count``, Graph's error shape). Query options and ``$batch``
+live in ``sim_odata`` and ``sim_batch``, URL routing in ``sim_resources``, fault injection in ``sim_faults``.
+Options it cannot honour are refused with a 400 rather than ignored, so a caller never mistakes an unfiltered
+answer for a filtered one. Writes change only the in-memory copy; the tenant file is never touched.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import json
 import socket
+import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from entra_agents.graph.tenant_file import MEMBER_TYPES, TenantDocument
+from entra_agents.graph.sim_batch import JSON_CONTENT_TYPE, run_batch
+from entra_agents.graph.sim_faults import Faults, FaultState
+from entra_agents.graph.sim_odata import GraphError, error_body, parse_options
+from entra_agents.graph.sim_resources import Call, SimResponse, TenantResources
+from entra_agents.graph.tenant_file import TenantDocument
+
+__all__ = ["API_ROOT", "Faults", "GraphError", "GraphSimulator", "SimRequest", "SimResponse"]
 
 JSON = dict[str, Any]
 API_ROOT = "/v1.0"
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 999
-SECURITY_DEFAULTS_ID = "00000000-0000-0000-0000-000000000005"  # the fixed id Graph uses for this policy
-
-# lower-cased URL path (below /v1.0) -> (tenant file key, the path as Graph spells it in @odata.context)
-COLLECTION_ROUTES: dict[str, tuple[str, str]] = {
-    "users": ("users", "users"),
-    "groups": ("groups", "groups"),
-    "directoryroles": ("directoryRoles", "directoryRoles"),
-    "serviceprincipals": ("servicePrincipals", "servicePrincipals"),
-    "applications": ("applications", "applications"),
-    "identity/conditionalaccess/policies": ("conditionalAccessPolicies", "identity/conditionalAccess/policies"),
-    "identity/conditionalaccess/namedlocations": ("namedLocations", "identity/conditionalAccess/namedLocations"),
-    "policies/authenticationstrengthpolicies": (
-        "authenticationStrengthPolicies", "policies/authenticationStrengthPolicies"),
-}
-WITH_MEMBERS = ("groups", "directoryRoles")
-POSTABLE = {"conditionalAccessPolicies"}
-UNSUPPORTED_OPTIONS = ("filter", "orderby", "search", "expand", "count", "skip", "apply", "compute")
 
 
 @dataclass(frozen=True)
@@ -54,33 +45,31 @@ class SimRequest:
     body: Any = None
     # lower-cased request headers, so tests can check e.g. that an Authorization header was sent
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class GraphError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    batched: bool = False  # carried inside a $batch envelope rather than sent on its own
 
 
 @dataclass
-class _Fault:
+class _PathFault:
     prefix: str
     status: int
     code: str
     message: str
     remaining: int | None  # None: for ever
+    select: str | None  # only requests whose $select names this property
 
 
 class GraphSimulator:
     """Serve a ``TenantDocument`` on ``http://127.0.0.1:PORT/v1.0``. Use as a context manager."""
 
-    def __init__(self, doc: TenantDocument, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, doc: TenantDocument, host: str = "127.0.0.1", port: int = 0,
+                 faults: Faults | None = None) -> None:
         self.doc = doc
         self._host, self._port = host, port
         self._lock = threading.RLock()
-        self._data: JSON = copy.deepcopy(doc.data)
+        self._resources = TenantResources(copy.deepcopy(doc.data))
         self._log: list[SimRequest] = []
-        self._faults: list[_Fault] = []
+        self._path_faults: list[_PathFault] = []
+        self._faults = FaultState(faults)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -121,152 +110,122 @@ class GraphSimulator:
 
     @property
     def requests(self) -> list[SimRequest]:
+        """Requests as they arrived over HTTP (a ``$batch`` envelope counts once)."""
         with self._lock:
-            return list(self._log)
+            return [r for r in self._log if not r.batched]
+
+    @property
+    def sub_requests(self) -> list[SimRequest]:
+        """Requests carried inside ``$batch`` envelopes."""
+        with self._lock:
+            return [r for r in self._log if r.batched]
 
     @property
     def writes(self) -> list[SimRequest]:
-        return [r for r in self.requests if r.method not in ("GET", "HEAD")]
+        """Every request that could change the tenant, batched or not (a ``$batch`` envelope is not one)."""
+        with self._lock:
+            return [r for r in self._log if r.method not in ("GET", "HEAD") and r.path.lower() != "/$batch"]
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        """Switch fault injection on (or off with ``Faults()``); request counting restarts."""
+        self._faults.configure(faults)
+
+    @property
+    def injected(self) -> list[tuple[int, int]]:
+        """(request number, status) of every fault injected since ``faults`` was last set."""
+        return list(self._faults.injected)
 
     def fail(self, path_prefix: str, status: int = 403, code: str = "Authorization_RequestDenied",
-             message: str = "Insufficient privileges to complete the operation.", times: int | None = None) -> None:
+             message: str = "Insufficient privileges to complete the operation.", times: int | None = None,
+             select: str | None = None) -> None:
         """Make requests at or below ``path_prefix`` (e.g. ``/groups``) fail with a Graph error.
 
         ``times`` limits the fault to the next N matching requests (e.g. one 429 that a retry then gets past).
+        ``select`` limits it to requests selecting that property (``signInActivity`` needs extra permissions).
         """
         with self._lock:
-            self._faults.append(_Fault(_normalise(path_prefix), status, code, message, times))
+            self._path_faults.append(_PathFault(_normalise(path_prefix), status, code, message, times, select))
 
     def clear_faults(self) -> None:
+        """Remove every ``fail()`` and switch fault injection off."""
         with self._lock:
-            self._faults.clear()
+            self._path_faults.clear()
+        self._faults.configure(Faults())
 
     def collection(self, name: str) -> list[JSON]:
-        """The simulator's current copy of a tenant-file collection (including objects POSTed since start)."""
+        """The simulator's current copy of a tenant-file collection (including writes since start)."""
         with self._lock:
-            return copy.deepcopy(self._data.get(name) or [])
+            return copy.deepcopy(self._resources.data.get(name) or [])
 
     # --------------------------------------------------------------------------------------- dispatching
 
-    def handle(self, method: str, raw_path: str, body: bytes,
-               headers: dict[str, str] | None = None) -> tuple[int, JSON, dict[str, str]]:
+    def handle(self, method: str, raw_path: str, body: bytes, headers: dict[str, str] | None = None) -> SimResponse:
+        """Answer one HTTP request (``raw_path`` is the request target, e.g. ``/v1.0/users?$top=5``)."""
+        headers = dict(headers or {})
         parts = urlsplit(raw_path)
         path = unquote(parts.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
         below = path[len(API_ROOT):] if _is_under(path.lower(), API_ROOT) else path
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
         parsed_body = _parse_body(body)
-        with self._lock:
-            self._log.append(SimRequest(method, below or "/", query, parsed_body, dict(headers or {})))
+        self._record(SimRequest(method, below or "/", query, parsed_body, headers))
+        if not _is_under(path.lower(), API_ROOT):
+            return _error(GraphError(404, "Request_ResourceNotFound",
+                                     f"the Graph simulator serves {API_ROOT} only, not {path}"))
+        if below.lower() == "/$batch":
+            try:
+                self._injected_fault(below, query)
+                if method != "POST":
+                    raise GraphError(405, "Request_BadRequest", "$batch accepts POST only")
+                # a batched request carries its own headers; only the caller's identity comes from the envelope
+                auth = {k: v for k, v in headers.items() if k == "authorization"}
+                return run_batch(parsed_body, lambda m, url, h, b: self._sub_request(m, url, {**auth, **h}, b))
+            except GraphError as err:
+                return _error(err)
+        answer = self._answer(method, below, query, parsed_body, headers)
+        if answer.status == 200 and answer.page is not None:
+            answer.broken = self._faults.break_page(answer.page)
+        return answer
+
+    def _sub_request(self, method: str, url: str, headers: dict[str, str], body: Any) -> SimResponse:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        self._record(SimRequest(method, unquote(parts.path), query, body, headers, batched=True))
+        return self._answer(method, unquote(parts.path), query, body, headers)
+
+    def _answer(self, method: str, below: str, query: dict[str, str], body: Any,
+                headers: dict[str, str]) -> SimResponse:
         try:
-            if not _is_under(path.lower(), API_ROOT):
-                raise GraphError(404, "Request_ResourceNotFound",
-                                 f"the Graph simulator serves {API_ROOT} only, not {path}")
-            self._check_faults(below)
+            self._injected_fault(below, query)
+            opts = parse_options(query, headers)
+            call = Call(method, below, opts, body, _caller(headers), self.base_url)
             with self._lock:
-                return self._route(method, below, _options(query), parsed_body)
+                return self._resources.route(call)
         except GraphError as err:
-            return err.status, _error_body(err.code, err.message), {}
+            return _error(err)
 
-    def _check_faults(self, below: str) -> None:
-        key = _normalise(below)
+    def _record(self, request: SimRequest) -> None:
         with self._lock:
-            for fault in reversed(self._faults):
-                if fault.remaining == 0:
+            self._log.append(request)
+
+    def _injected_fault(self, below: str, query: dict[str, str]) -> None:
+        fault = self._faults.next_request()
+        if fault is not None:
+            raise GraphError(fault.status, fault.code, fault.message, fault.headers)
+        key = _normalise(below)
+        selected = {s.strip().lower() for s in (query.get("$select") or query.get("select") or "").split(",")}
+        with self._lock:
+            for f in reversed(self._path_faults):
+                if f.remaining == 0 or (f.select and f.select.lower() not in selected):
                     continue
-                if key == fault.prefix or key.startswith(fault.prefix.rstrip("/") + "/"):
-                    if fault.remaining is not None:
-                        fault.remaining -= 1
-                    raise GraphError(fault.status, fault.code, fault.message)
-
-    def _route(self, method: str, below: str, opts: dict[str, str], body: Any) -> tuple[int, JSON, dict[str, str]]:
-        segments = [s for s in below.split("/") if s]
-        lowered = "/".join(segments).lower()
-        if lowered == "organization":
-            self._only_get(method, below)
-            return 200, self._page([self._data["organization"]], "organization", below, opts), {}
-        if lowered == "policies/identitysecuritydefaultsenforcementpolicy":
-            self._only_get(method, below)
-            policy = {"id": SECURITY_DEFAULTS_ID, "displayName": "Security Defaults",
-                      "description": "Security defaults is a set of basic identity security mechanisms.",
-                      "isEnabled": False, **(self._data.get("securityDefaults") or {})}
-            return 200, self._entity(policy, "policies/identitySecurityDefaultsEnforcementPolicy", opts), {}
-        for route, (key, context) in COLLECTION_ROUTES.items():
-            if lowered == route:
-                if method == "POST" and key in POSTABLE:
-                    return self._create(key, context, body)
-                self._only_get(method, below)
-                return 200, self._page(self._served(key), context, below, opts), {}
-            if lowered.startswith(route + "/"):
-                rest = segments[len(route.split("/")):]
-                self._only_get(method, below)
-                obj = self._find(key, rest[0])
-                if len(rest) == 1:
-                    return 200, self._entity(_without_members(obj), f"{context}/$entity", opts), {}
-                if len(rest) == 2 and rest[1].lower() == "members" and key in WITH_MEMBERS:
-                    members = [self._directory_object(m) for m in obj.get("members") or []]
-                    return 200, self._page(members, "directoryObjects", below, opts), {}
-        raise GraphError(404, "Request_ResourceNotFound",
-                         f"Resource not found for the segment '{segments[-1] if segments else '/'}'.")
-
-    @staticmethod
-    def _only_get(method: str, below: str) -> None:
-        if method != "GET":
-            raise GraphError(405, "Request_BadRequest", f"the Graph simulator does not support {method} on {below}")
-
-    # ------------------------------------------------------------------------------------------ resources
-
-    def _served(self, key: str) -> list[JSON]:
-        # members are a navigation property in Graph, served only through /{id}/members
-        return [_without_members(o) for o in self._data.get(key) or []]
-
-    def _find(self, key: str, object_id: str) -> JSON:
-        wanted = object_id.lower()
-        for obj in self._data.get(key) or []:
-            if str(obj.get("id", "")).lower() == wanted or (
-                    key == "users" and str(obj.get("userPrincipalName", "")).lower() == wanted):
-                return obj
-        raise GraphError(404, "Request_ResourceNotFound",
-                         f"Resource '{object_id}' does not exist or one of its queried reference-property objects "
-                         "are not present.")
-
-    def _directory_object(self, object_id: str) -> JSON:
-        for key, odata_type in MEMBER_TYPES.items():
-            for obj in self._data.get(key) or []:
-                if obj.get("id") == object_id:
-                    return {"@odata.type": odata_type, **_without_members(obj)}
-        # the tenant file validator rejects dangling members, so this is a member added at run time
-        return {"@odata.type": "#microsoft.graph.directoryObject", "id": object_id}
-
-    def _create(self, key: str, context: str, body: Any) -> tuple[int, JSON, dict[str, str]]:
-        if not isinstance(body, dict):
-            raise GraphError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type "
-                                                "header is set and payload is of valid JSON format.")
-        if not body.get("displayName"):
-            raise GraphError(400, "BadRequest", "displayName is required.")
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
-        created = {k: v for k, v in copy.deepcopy(body).items() if k != "@odata.type"}
-        created.update(id=str(uuid.uuid4()), createdDateTime=now, modifiedDateTime=None)
-        self._data.setdefault(key, []).append(created)
-        location = f"{self.base_url}/{context}/{created['id']}"
-        return 201, self._entity(copy.deepcopy(created), f"{context}/$entity", {}), {"Location": location}
-
-    def _entity(self, obj: JSON, context: str, opts: dict[str, str]) -> JSON:
-        return {"@odata.context": f"{self.base_url}/$metadata#{context}", **_select(obj, opts.get("select"))}
-
-    def _page(self, items: list[JSON], context: str, below: str, opts: dict[str, str]) -> JSON:
-        top = _int_option(opts, "top", DEFAULT_PAGE_SIZE)
-        if not 1 <= top <= MAX_PAGE_SIZE:
-            raise GraphError(400, "Request_UnsupportedQuery",
-                             f"Invalid page size specified: '{top}'. Must be between 1 and {MAX_PAGE_SIZE} inclusive.")
-        start = _int_option(opts, "skiptoken", 0)
-        page = [_select(o, opts.get("select")) for o in items[start:start + top]]
-        out: JSON = {"@odata.context": f"{self.base_url}/$metadata#{context}"}
-        if start + top < len(items):
-            carried = {f"${k}": v for k, v in opts.items() if k != "skiptoken"}
-            carried["$skiptoken"] = str(start + top)
-            out["@odata.nextLink"] = f"{self.base_url}{below}?{urlencode(carried, safe='$,')}"
-        out["value"] = copy.deepcopy(page)
-        return out
+                if key == f.prefix or key.startswith(f.prefix.rstrip("/") + "/"):
+                    if f.remaining is not None:
+                        f.remaining -= 1
+                    raise GraphError(f.status, f.code, f.message)
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -281,38 +240,6 @@ def _normalise(path: str) -> str:
     return p[len(API_ROOT):] or "/" if _is_under(p, API_ROOT) else p
 
 
-def _options(query: dict[str, str]) -> dict[str, str]:
-    # Graph v1.0 accepts system query options with or without "$", case-insensitively
-    opts = {k.lower().lstrip("$"): v for k, v in query.items()}
-    for name in UNSUPPORTED_OPTIONS:
-        if name in opts:
-            raise GraphError(400, "Request_UnsupportedQuery",
-                             f"the Graph simulator does not support ${name}; read the collection and filter it "
-                             "in code, or extend the simulator")
-    return {k: v for k, v in opts.items() if k in ("top", "select", "skiptoken")}
-
-
-def _int_option(opts: dict[str, str], name: str, default: int) -> int:
-    value = opts.get(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise GraphError(400, "Request_UnsupportedQuery", f"Invalid ${name} value '{value}'.") from None
-
-
-def _select(obj: JSON, select: str | None) -> JSON:
-    if not select:
-        return obj
-    wanted = {s.strip().lower() for s in select.split(",") if s.strip()} | {"id", "@odata.type"}
-    return {k: v for k, v in obj.items() if k.lower() in wanted}
-
-
-def _without_members(obj: JSON) -> JSON:
-    return {k: v for k, v in obj.items() if k != "members"}
-
-
 def _parse_body(body: bytes) -> Any:
     if not body:
         return None
@@ -322,10 +249,27 @@ def _parse_body(body: bytes) -> Any:
         return body.decode("utf-8", "replace")
 
 
-def _error_body(code: str, message: str) -> JSON:
-    inner = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "request-id": str(uuid.uuid4()),
-             "client-request-id": str(uuid.uuid4())}
-    return {"error": {"code": code, "message": message, "innerError": inner}}
+def _error(err: GraphError) -> SimResponse:
+    return SimResponse(err.status, error_body(err.code, err.message), dict(err.headers))
+
+
+def _caller(headers: dict[str, str]) -> JSON | None:
+    """The signed-in identity from a bearer JWT's claims (not verified: the simulator trusts its callers).
+
+    Access review decisions record it as ``reviewedBy``; a fake non-JWT token has no identity.
+    """
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    parts = token.split(".")
+    if scheme.lower() != "bearer" or len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(claims, dict) or not claims.get("oid"):
+        return None
+    return {"id": str(claims["oid"]), "displayName": str(claims.get("name") or claims.get("app_displayname") or ""),
+            "userPrincipalName": str(claims.get("upn") or claims.get("preferred_username") or "")}
 
 
 class _Server(ThreadingHTTPServer):
@@ -348,6 +292,12 @@ class _Server(ThreadingHTTPServer):
             self._open.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hangs up mid-answer (a cancelled load, a deadline) is normal, not worth a traceback
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
     def close_open_connections(self) -> None:
         with self._open_lock:
             socks = list(self._open)
@@ -366,20 +316,39 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        sim = self.server.sim
+        delay = sim._faults.delay_seconds
+        if delay:
+            time.sleep(delay)
         try:
-            status, payload, headers = self.server.sim.handle(self.command, self.path, body,
-                                                            {k.lower(): v for k, v in self.headers.items()})
+            answer = sim.handle(self.command, self.path, body, {k.lower(): v for k, v in self.headers.items()})
         except Exception as exc:  # a simulator bug must reach the client as an answer, not a dropped socket
-            status, payload, headers = 500, _error_body("generalException", f"simulator error: {exc!r}"), {}
-        data = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; "
-                                         "IEEE754Compatible=false; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
+            answer = _error(GraphError(500, "generalException", f"simulator error: {exc!r}"))
+        headers = dict(answer.headers)
+        if isinstance(answer.body, str):
+            data = answer.body.encode("utf-8")
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        elif answer.body is None:
+            data = b""
+        else:
+            data = json.dumps(answer.body).encode("utf-8")
+            headers.setdefault("Content-Type", JSON_CONTENT_TYPE)
+        length_sent = len(data)
+        if answer.broken == "malformed":
+            data = data[: len(data) // 2]  # a well-framed response whose JSON stops mid-way
+            length_sent = len(data)
+        self.send_response(answer.status)
+        self.send_header("Content-Length", str(length_sent))
         self.send_header("request-id", str(uuid.uuid4()))
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if answer.broken == "truncated":
+            # promise the whole body, send half, hang up: the client sees a connection cut mid-response
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self.wfile.write(data)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve

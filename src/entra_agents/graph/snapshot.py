@@ -12,16 +12,36 @@ from typing import Any
 
 JSON = dict[str, Any]
 
-# Collection names are the tenant-file keys (DESIGN: tenant file contract).
+# Collection names are the tenant-file keys (DESIGN: tenant file contract). ``failed`` uses these names, plus
+# "securityDefaults" and "signInActivity" (users were read, but without their last sign-in).
 COLLECTIONS = (
     "users",
     "groups",
     "directoryRoles",
     "servicePrincipals",
+    "applications",
     "conditionalAccessPolicies",
     "namedLocations",
     "authenticationStrengthPolicies",
+    "signIns",
+    "directoryAudits",
+    "accessReviews",
 )
+
+# tenant-file key -> TenantSnapshot attribute
+ATTRIBUTES = {
+    "users": "users",
+    "groups": "groups",
+    "directoryRoles": "directory_roles",
+    "servicePrincipals": "service_principals",
+    "applications": "applications",
+    "conditionalAccessPolicies": "conditional_access_policies",
+    "namedLocations": "named_locations",
+    "authenticationStrengthPolicies": "authentication_strength_policies",
+    "signIns": "sign_ins",
+    "directoryAudits": "directory_audits",
+    "accessReviews": "access_reviews",
+}
 
 
 @dataclass
@@ -34,10 +54,17 @@ class TenantSnapshot:
     # directoryRoles carry "roleTemplateId" and "members": [ids of active assignees]
     directory_roles: list[JSON] = field(default_factory=list)
     service_principals: list[JSON] = field(default_factory=list)
+    applications: list[JSON] = field(default_factory=list)
+    # raw Graph JSON: kiota's models would drop fields such as transferMethods
     conditional_access_policies: list[JSON] = field(default_factory=list)
     named_locations: list[JSON] = field(default_factory=list)
     authentication_strength_policies: list[JSON] = field(default_factory=list)
-    # collection name -> why it could not be read (e.g. "403 Authorization_RequestDenied")
+    # sign-ins and directory audits of the loader's look-back window only
+    sign_ins: list[JSON] = field(default_factory=list)
+    directory_audits: list[JSON] = field(default_factory=list)
+    # access review definitions, each with "instances", each with "decisions", each with "insights"
+    access_reviews: list[JSON] = field(default_factory=list)
+    # collection name -> why it could not be read (e.g. "403 Authorization_RequestDenied: ... (needs X)")
     failed: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -3,7 +3,7 @@
 ``demo``            the bundled demo tenant file, served by the Graph simulator
 ``fixture:PATH``    a tenant file (YAML or JSON), served by the Graph simulator
 ``DIR``             a directory recorded with vcrpy (it holds ``cassette.yaml``), replayed with no network
-``live`` (Graph + azure-identity) arrives in a later release.
+``live``            Microsoft Graph, signed in with azure-identity as ``ENTRA_AGENTS_*`` says (``graph.live``)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from entra_agents.graph.simulator import GraphSimulator
 from entra_agents.graph.snapshot import TenantSnapshot
 from entra_agents.graph.tenant_file import TenantDocument, load_tenant_file
 
-TenantKind = Literal["fixture", "recorded"]
+TenantKind = Literal["fixture", "recorded", "live"]
 FIXTURE_PREFIX = "fixture:"
 
 
@@ -68,6 +68,8 @@ async def open_tenant(spec: str) -> AsyncIterator[TenantConnection]:
             conn = _serve(load_tenant_file(path), spec, stack)
         elif spec.startswith(FIXTURE_PREFIX):
             conn = _serve(_fixture_document(spec[len(FIXTURE_PREFIX):]), spec, stack)
+        elif spec == "live":
+            conn = _live(stack)
         elif spec and is_recording(spec):
             client = stack.enter_context(open_replay(spec))
             # registered after the cassette, so it runs before the cassette is deactivated
@@ -94,13 +96,24 @@ def _serve(doc: TenantDocument, label: str, stack: AsyncExitStack) -> TenantConn
     return TenantConnection(kind="fixture", label=label, client=client, simulator=sim, writable=True)
 
 
+def _live(stack: AsyncExitStack) -> TenantConnection:
+    # imported here so that fixture and replay runs never load azure-identity
+    from entra_agents.graph import live
+
+    settings = live.LiveSettings.from_env()
+    credential = live.build_credential(settings)
+    stack.push_async_callback(credential.close)
+    client = live.live_client(settings, credential=credential)
+    stack.push_async_callback(close_graph_client, client)  # runs first: close the pool, then the credential
+    return TenantConnection(kind="live", label=settings.label, client=client, writable=True)
+
+
 def _unknown(spec: str) -> UsageError:
-    known = "use 'demo', 'fixture:PATH' (a tenant file) or a directory recorded from a tenant (with cassette.yaml)"
-    if spec == "live":
-        return UsageError(f"--tenant live (Microsoft Graph with azure-identity) arrives in a later release; {known}")
+    known = ("use 'demo', 'fixture:PATH' (a tenant file), 'live' (Microsoft Graph; check sign-in with "
+             "`entra-agents auth status`) or a directory recorded from a tenant (with cassette.yaml)")
     p = Path(os.path.expanduser(spec)) if spec else None
     if p is not None and p.is_file() and p.suffix.lower() in (".yaml", ".yml", ".json"):
         return UsageError(f"unknown tenant {spec!r}; to serve a tenant file write --tenant fixture:{spec}")
     if p is not None and p.is_dir():
         return UsageError(f"{spec} is not a recorded tenant: it has no cassette.yaml; record one first, or {known}")
-    return UsageError(f"unknown tenant {spec!r}; {known}. 'live' arrives in a later release")
+    return UsageError(f"unknown tenant {spec!r}; {known}")

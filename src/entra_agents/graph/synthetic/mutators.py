@@ -1,0 +1,245 @@
+"""Mutators: each plants one known misconfiguration (or a trap that must not be reported) and says, from its
+own knowledge of whom it exempted, what COV-01, COV-08 and COV-10 must report.
+
+Why the expected findings simply add up: every mutator that opens a gap does so for its own cohort, a set of
+ordinary staff no other mutator touches (``Tenant.take_cohort``), or for a population no other mutator
+reaches (the large department, Helpdesk Administrators, guests). The cohort is excluded from the baseline
+policy concerned and gets the flawed replacement. Mutators that edit baseline policies for everyone are traps
+that keep coverage intact. So the affected users of ``--mutate all`` are the union of each mutator's own.
+
+The expectations follow the checks as shipped: COV-01 asks for MFA on sign-ins from untrusted locations,
+COV-08 and COV-10 evaluate every named location too. A disabled account, a break-glass account and the
+directory synchronisation account are never affected (``Tenant.counted``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .groups import group
+from .policies import REPORT_ONLY, ca_policy, strength_reference, users_condition
+from .state import HELPDESK_ADMINISTRATOR, JSON, Tenant
+
+COV01, COV08, COV10 = "COV-01", "COV-08", "COV-10"
+CHECKS = (COV01, COV08, COV10)
+
+
+@dataclass
+class Effect:
+    """What a mutator did: affected (counted) user ids per check it makes fail, and the objects it touched."""
+
+    affected: dict[str, list[str]] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Mutator:
+    name: str
+    description: str
+    apply: Callable[[Tenant], Effect]
+    trap: bool = False  # a trap must not produce a finding in the existing checks
+    related_checks: tuple[str, ...] = ()  # catalogue checks (peers §10) that target it beyond COV-01/08/10
+
+
+def cohort_size(t: Tenant) -> int:
+    return max(3, t.size // 200)
+
+
+def _cohort(t: Tenant, slot: int, name: str, description: str) -> tuple[list[str], JSON]:
+    members = t.take_cohort(slot, cohort_size(t))
+    return members, group(t, "mutators", name, members, description=description)
+
+
+def _exclude_group(t: Tenant, policy_key: str, group_id: str) -> str:
+    policy = t.policy(policy_key)
+    policy["conditions"]["users"]["excludeGroups"].append(group_id)
+    t.changed(policy)
+    return str(policy["id"])
+
+
+def _scoped(t: Tenant, group_id: str) -> JSON:
+    return users_condition(t, include_users=[], include_groups=[group_id])
+
+
+def _off_network() -> JSON:
+    return {"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]}
+
+
+# ----------------------------------------------------------------------------------------- gap mutators
+
+
+def legacy_gap_client_types(t: Tenant) -> Effect:
+    members, g = _cohort(t, 0, "Frontline Workers", "Shared-device frontline staff with their own CA policies.")
+    changed = [_exclude_group(t, "mfa", g["id"]), _exclude_group(t, "legacy", g["id"])]
+    mfa = ca_policy(t, "CA101 - Frontline: require MFA in browsers and apps", _scoped(t, g["id"]),
+                    client_app_types=["browser", "mobileAppsAndDesktopClients"])
+    eas = ca_policy(t, "CA102 - Frontline: block Exchange ActiveSync", _scoped(t, g["id"]),
+                    client_app_types=["exchangeActiveSync"], controls=["block"])
+    t.gap_evidence.append(("legacy", members))
+    return Effect({COV08: t.counted(members)}, [g["id"]], [*changed, mfa["id"], eas["id"]])
+
+
+def mfa_or_diluted(t: Tenant) -> Effect:
+    members, g = _cohort(t, 1, "Field Sales", "Travelling sales staff on company laptops.")
+    changed = _exclude_group(t, "mfa", g["id"])
+    p = ca_policy(t, "CA103 - Field Sales: require MFA or a compliant device", _scoped(t, g["id"]),
+                  controls=["mfa", "compliantDevice"], operator="OR")
+    return Effect({COV01: t.counted(members)}, [g["id"]], [changed, p["id"]])
+
+
+def mfa_narrowed_by_risk(t: Tenant) -> Effect:
+    members, g = _cohort(t, 2, "Research Collaboration", "Researchers working with partner universities.")
+    changed = _exclude_group(t, "mfa", g["id"])
+    p = ca_policy(t, "CA104 - Research: require MFA for risky sign-ins", _scoped(t, g["id"]),
+                  sign_in_risk=["medium", "high"])
+    return Effect({COV01: t.counted(members)}, [g["id"]], [changed, p["id"]])
+
+
+def report_only_only(t: Tenant) -> Effect:
+    members, g = _cohort(t, 3, "Meeting Room Support", "Staff who sign in meeting-room devices.")
+    changed = _exclude_group(t, "deviceCode", g["id"])
+    p = ca_policy(t, "CA105 - Meeting rooms: block device code flow (pilot)", _scoped(t, g["id"]),
+                  state=REPORT_ONLY, controls=["block"], transfer_methods="deviceCodeFlow")
+    t.gap_evidence.append(("deviceCode", members))
+    return Effect({COV10: t.counted(members)}, [g["id"]], [changed, p["id"]])
+
+
+def large_excluded_group(t: Tenant) -> Effect:
+    gid = t.group_ids[f"department:{t.large_department}"]
+    changed = _exclude_group(t, "mfa", gid)
+    return Effect({COV01: t.counted(t.transitive_users(gid))}, [gid], [changed])
+
+
+def nested_excluded_group(t: Tenant) -> Effect:
+    members = t.take_cohort(4, cohort_size(t))
+    direct, rest = members[:1], members[1:]
+    night = group(t, "mutators", "Field Engineers - Night Shift", rest[-1:], description="Night shift engineers.")
+    engineers = group(t, "mutators", "Field Engineers", [*rest[:-1], night["id"]],
+                      description="Field engineers (temporary MFA exception while phones are replaced).")
+    parent = group(t, "mutators", "CA-Exclude-MFA-Exceptions", [engineers["id"], *direct],
+                   description="Temporary MFA exceptions approved by the service desk.")
+    changed = _exclude_group(t, "mfa", parent["id"])
+    affected = t.counted(t.transitive_users(parent["id"]))
+    return Effect({COV01: affected}, [parent["id"], engineers["id"], night["id"]], [changed])
+
+
+def role_exclusion(t: Tenant) -> Effect:
+    policy = t.policy("mfa")
+    policy["conditions"]["users"]["excludeRoles"].append(HELPDESK_ADMINISTRATOR)
+    t.changed(policy)
+    holders = t.role_holders[HELPDESK_ADMINISTRATOR]
+    return Effect({COV01: t.counted(holders)}, [], [policy["id"]], [HELPDESK_ADMINISTRATOR])
+
+
+def app_exclusion(t: Tenant) -> Effect:
+    members, g = _cohort(t, 5, "Expense Approvers", "Managers who approve expense reports.")
+    changed = _exclude_group(t, "mfa", g["id"])
+    p = ca_policy(t, "CA106 - Expense approvers: require MFA (except Expenses)", _scoped(t, g["id"]),
+                  exclude_apps=[t.app_ids["Expenses"]])
+    return Effect({COV01: t.counted(members)}, [g["id"]], [changed, p["id"]])
+
+
+def guest_type_exclusion(t: Tenant) -> Effect:
+    policy = t.policy("mfa")
+    # both guest kinds Entra marks userType Guest; B2B collaboration *members* stay covered
+    policy["conditions"]["users"]["excludeGuestsOrExternalUsers"] = {
+        "guestOrExternalUserTypes": "internalGuest,b2bCollaborationGuest",
+        "externalTenants": {"@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants",
+                            "membershipKind": "all"},
+    }
+    t.changed(policy)
+    return Effect({COV01: t.counted(t.guests)}, [], [policy["id"]])
+
+
+def empty_include_group(t: Tenant) -> Effect:
+    members, g = _cohort(t, 6, "Temporary Contractors", "Short-term contractors; MFA handled by CA107.")
+    empty = group(t, "mutators", "Temporary Contractors - MFA", [],
+                  description="Meant to hold the contractors CA107 protects; never populated.")
+    changed = _exclude_group(t, "mfa", g["id"])
+    p = ca_policy(t, "CA107 - Contractors: require MFA", _scoped(t, empty["id"]))
+    return Effect({COV01: t.counted(members)}, [g["id"], empty["id"]], [changed, p["id"]])
+
+
+def trusted_location_exemption(t: Tenant) -> Effect:
+    members, g = _cohort(t, 7, "Head Office Staff", "Staff based at headquarters.")
+    changed = [_exclude_group(t, "mfa", g["id"]), _exclude_group(t, "deviceCode", g["id"])]
+    mfa = ca_policy(t, "CA108 - Head office: require MFA off the corporate network", _scoped(t, g["id"]),
+                    locations=_off_network())
+    dcf = ca_policy(t, "CA109 - Head office: block device code flow off the corporate network", _scoped(t, g["id"]),
+                    locations=_off_network(), controls=["block"], transfer_methods="deviceCodeFlow")
+    t.gap_evidence.append(("deviceCodeTrusted", members))
+    # COV-01 evaluates untrusted sign-ins, where CA108 requires MFA: only the device code gap is a finding
+    return Effect({COV10: t.counted(members)}, [g["id"]], [*changed, mfa["id"], dcf["id"]])
+
+
+# ----------------------------------------------------------------------------------------------- traps
+
+
+def deleted_group_reference(t: Tenant) -> Effect:
+    deleted = t.new_id("mutators:deleted")
+    t.deleted_groups.append((deleted, "Legacy-VPN-Users"))
+    changed = _exclude_group(t, "mfa", deleted)
+    return Effect({}, [deleted], [changed])
+
+
+def device_code_both_flows(t: Tenant) -> Effect:
+    policy = t.policy("deviceCode")
+    policy["conditions"]["authenticationFlows"] = {"transferMethods": "deviceCodeFlow,authenticationTransfer"}
+    t.changed(policy)
+    return Effect({}, [], [policy["id"]])
+
+
+def auth_strength_instead_of_mfa(t: Tenant) -> Effect:
+    policy = t.policy("mfa")
+    policy["grantControls"]["builtInControls"] = []
+    policy["grantControls"]["authenticationStrength"] = strength_reference(t, "mfa")
+    t.changed(policy)
+    return Effect({}, [], [policy["id"]])
+
+
+MUTATORS: tuple[Mutator, ...] = (
+    Mutator("legacy-gap-client-types", "A cohort's replacement policies cover browser+apps for MFA and only Exchange "
+            "ActiveSync for the legacy block, so 'other' legacy clients are open (COV-08).",
+            legacy_gap_client_types, related_checks=("COV-09",)),
+    Mutator("mfa-or-diluted", "A cohort's MFA policy grants 'mfa OR compliantDevice': a compliant device skips MFA "
+            "(COV-01).", mfa_or_diluted, related_checks=("COV-19",)),
+    Mutator("mfa-narrowed-by-risk", "A cohort's MFA policy applies only to medium/high sign-in risk (COV-01).",
+            mfa_narrowed_by_risk, related_checks=("HYG-13",)),
+    Mutator("report-only-only", "A cohort's only device-code block is report-only (COV-10).", report_only_only,
+            related_checks=("HYG-01",)),
+    Mutator("large-excluded-group", "The dynamic department group with about a third of all users is excluded "
+            "from the MFA policy (COV-01).", large_excluded_group, related_checks=("EXC-08", "HYG-07")),
+    Mutator("nested-excluded-group", "A parent group, whose members include nested groups, is excluded from the "
+            "MFA policy; every enabled transitive member is uncovered (COV-01).", nested_excluded_group,
+            related_checks=("EXC-05", "EXC-08")),
+    Mutator("role-exclusion", "The Helpdesk Administrator role is excluded from the MFA policy (COV-01).",
+            role_exclusion, related_checks=("EXC-07",)),
+    Mutator("app-exclusion", "A cohort's MFA policy excludes one application, so not all resources need MFA "
+            "(COV-01).", app_exclusion, related_checks=("EXC-10",)),
+    Mutator("guest-type-exclusion", "The MFA policy excludes internal and B2B collaboration guests (COV-01).",
+            guest_type_exclusion, related_checks=("EXC-09", "COV-07")),
+    Mutator("deleted-group-reference", "The MFA policy excludes a group that was deleted; it excludes nobody "
+            "(trap: no finding).", deleted_group_reference, trap=True, related_checks=("HYG-05",)),
+    Mutator("empty-include-group", "A cohort excluded from the MFA policy is meant to be covered by a policy whose "
+            "only include group is empty (COV-01).", empty_include_group, related_checks=("HYG-03",)),
+    Mutator("trusted-location-exemption", "A cohort's MFA and device-code policies exclude trusted locations: MFA "
+            "is skipped on-net (EXC-11) and device code is open from the office (COV-10).",
+            trusted_location_exemption, related_checks=("EXC-11",)),
+    Mutator("device-code-both-flows", "The device-code block lists 'deviceCodeFlow,authenticationTransfer' "
+            "(trap: still blocked).", device_code_both_flows, trap=True, related_checks=("COV-11",)),
+    Mutator("auth-strength-instead-of-mfa", "The MFA policy requires the built-in MFA authentication strength "
+            "instead of 'mfa' (trap: still covered).", auth_strength_instead_of_mfa, trap=True),
+)
+BY_NAME = {m.name: m for m in MUTATORS}
+
+
+def resolve(names: list[str] | tuple[str, ...]) -> tuple[Mutator, ...]:
+    """Mutators in catalogue order (so the same set always gives the same bytes); 'all' means every one."""
+    wanted = {n.strip() for n in names if n.strip()}
+    unknown = sorted(n for n in wanted if n != "all" and n not in BY_NAME)
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    return MUTATORS if "all" in wanted else tuple(m for m in MUTATORS if m.name in wanted)
