@@ -23,7 +23,7 @@ clean:
 
 # Load a generated 100,000-user tenant through the simulator; prints requests vs minimum, time and memory
 # as ratios to a 1,000-user baseline measured in the same run (benchmarks/README.md).
-BENCH_ARGS ?= --users 100000 --index-members
+BENCH_ARGS ?= --users 100000
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load_tenant.py $(BENCH_ARGS)

@@ -158,39 +158,6 @@ def measure(label: str, users: int, seed: int, mutators: list[str], *, use_cache
     return m
 
 
-def index_member_lookups() -> bool:
-    """Opt-in workaround (``--index-members``): answer member lookups from an id index.
-
-    The simulator resolves each member id by scanning every user, group and service principal, so one
-    ``/groups/{id}/members`` page costs O(members x directory size): hours for a 100,000-member group. This
-    swaps in an index built once per simulator (the benchmark never writes); answers are unchanged. Returns
-    False when the simulator has no such method (it was fixed or reorganised): then nothing is patched.
-    """
-    try:
-        from entra_agents.graph import sim_resources
-    except ImportError:
-        return False
-    cls = getattr(sim_resources, "TenantResources", None)
-    original = getattr(cls, "_directory_object", None)
-    if cls is None or original is None:
-        return False
-    types = sim_resources.MEMBER_TYPES
-
-    def indexed(self: Any, object_id: str) -> Any:
-        index = self.__dict__.get("_benchmark_member_index")
-        if index is None:
-            index = {str(o.get("id")): (t, o) for key, t in types.items() for o in self.data.get(key) or []}
-            self.__dict__["_benchmark_member_index"] = index
-        hit = index.get(object_id)
-        if hit is None:
-            return original(self, object_id)
-        odata_type, obj = hit
-        return {"@odata.type": odata_type, **{k: v for k, v in obj.items() if k != "members"}}
-
-    cls._directory_object = indexed
-    return True
-
-
 # ---------------------------------------------------------------------------------- minimum requests
 
 
@@ -292,13 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cache", action="store_true", help="regenerate the tenant files")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also load each tenant again under tracemalloc and report the Python heap's peak")
-    parser.add_argument("--index-members", action="store_true",
-                        help="work around the simulator's linear member lookup (see index_member_lookups)")
     args = parser.parse_args(argv)
-    if args.index_members:
-        patched = index_member_lookups()
-        print("simulator member lookups: " + ("indexed by the benchmark (--index-members)" if patched
-                                              else "left as they are (nothing to patch)"))
     common = {"use_cache": not args.no_cache, "traced": args.tracemalloc}
     baseline = measure("baseline", args.baseline_users, args.seed, args.mutate, **common)
     target = measure("target", args.users, args.seed, args.mutate, **common)

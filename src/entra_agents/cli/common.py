@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-TENANT_HELP = ("where tenant data comes from: 'demo' (bundled demo tenant), 'fixture:PATH' (a tenant file served by "
-               "the built-in Graph simulator), or PATH of a recorded tenant directory")
+TENANT_HELP = ("where tenant data comes from: 'live' (Microsoft Graph; see `entra-agents auth status`), 'demo' "
+               "(bundled demo tenant), 'fixture:PATH' (a tenant file served by the built-in Graph simulator), "
+               "or PATH of a recorded tenant directory")
 
 
 def add_tenant(parser: argparse.ArgumentParser) -> None:

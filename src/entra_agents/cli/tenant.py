@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from entra_agents.cli import tenant_generate, tenant_serve
 from entra_agents.cli.common import run_async
 
 
@@ -28,22 +29,9 @@ def register(sub: Any) -> None:
                         help="with --pseudonymize: the same seed gives the same fake values (for test fixtures)")
     record.add_argument("--force", action="store_true", help="replace a recording already in DIR")
     record.set_defaults(handler=record_tenant)
-    # Further tenant verbs live in their own modules (serve, generate), each adding its parser here.
-    for verb in _verbs():
-        verb.register(actions)
-
-
-def _verbs() -> list[Any]:
-    import importlib
-
-    found = []
-    for name in ("serve", "generate"):
-        try:
-            found.append(importlib.import_module(f"entra_agents.cli.tenant_{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"entra_agents.cli.tenant_{name}":
-                raise
-    return found
+    # Further tenant verbs live in their own modules, each adding its parser here.
+    tenant_serve.register(actions)
+    tenant_generate.register(actions)
 
 
 def record_tenant(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -22,7 +23,7 @@ from msgraph import GraphServiceClient
 from entra_agents.errors import UsageError
 from entra_agents.graph.client import close_graph_client, make_graph_client
 from entra_agents.graph.loader import load_snapshot
-from entra_agents.graph.recording import is_recording, open_replay
+from entra_agents.graph.recording import is_recording, open_replay, recorded_at
 from entra_agents.graph.simulator import GraphSimulator
 from entra_agents.graph.snapshot import TenantSnapshot
 from entra_agents.graph.tenant_file import TenantDocument, load_tenant_file
@@ -40,6 +41,8 @@ class TenantConnection:
     client: GraphServiceClient
     simulator: GraphSimulator | None = None
     writable: bool = True
+    # A recording is read as of the moment it was made, so look-back filters (sign-ins, audits) match it.
+    as_of: datetime | None = None
     _snapshot: TenantSnapshot | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -47,7 +50,7 @@ class TenantConnection:
         """The tenant snapshot, loaded on first use and cached for the connection's lifetime."""
         async with self._lock:
             if self._snapshot is None:
-                self._snapshot = await load_snapshot(self.client)
+                self._snapshot = await load_snapshot(self.client, now=self.as_of)
             return self._snapshot
 
 
@@ -74,7 +77,8 @@ async def open_tenant(spec: str) -> AsyncIterator[TenantConnection]:
             client = stack.enter_context(open_replay(spec))
             # registered after the cassette, so it runs before the cassette is deactivated
             stack.push_async_callback(close_graph_client, client)
-            conn = TenantConnection(kind="recorded", label=spec, client=client, writable=False)
+            conn = TenantConnection(kind="recorded", label=spec, client=client, writable=False,
+                                    as_of=recorded_at(spec))
         else:
             raise _unknown(spec)
         yield conn
