@@ -134,7 +134,11 @@ def validate_tenant_data(data: Any, file: str, path: Path | None = None) -> Tena
 # ----------------------------------------------------------------------------------------------- parsing
 
 
-class _TenantYamlLoader(yaml.SafeLoader):
+# libyaml's parser is ~10x faster on large generated tenants; same safe constructor and resolver rules.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TenantYamlLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """Safe loader that keeps timestamps as strings (Graph JSON has no date type) and refuses duplicate keys."""
 
 
@@ -145,7 +149,7 @@ _TenantYamlLoader.yaml_implicit_resolvers = {
 }
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> JSON:
+def _construct_mapping(loader: Any, node: yaml.MappingNode, deep: bool = False) -> JSON:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
