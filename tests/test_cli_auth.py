@@ -6,7 +6,6 @@ import base64
 import json
 import subprocess
 import sys
-import time
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from entra_agents.cli import auth
 from entra_agents.graph import live
-from tests.helpers import cli
+from tests.helpers import FakeCredential, clear_live_env, cli
 
 SECRET = "zX9~app-secret-value"
 APP_ENV = {"ENTRA_AGENTS_AUTH": "client-secret", "ENTRA_AGENTS_TENANT_ID": "contoso.onmicrosoft.com",
@@ -38,31 +37,14 @@ USER_TOKEN = jwt({"aud": "https://graph.microsoft.com", "tid": "22222222-2222-22
                   "scp": "Directory.ReadWrite.All Policy.Read.All Policy.ReadWrite.ConditionalAccess"})
 
 
-class FakeIdentityProvider:
-    """The credential's far side, which tests cannot reach: hands out a fixed token or fails."""
-
-    def __init__(self, token: str = APP_TOKEN, error: Exception | None = None) -> None:
-        self.token, self.error, self.scopes, self.closed = token, error, [], False
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        self.scopes.append(scopes)
-        if self.error is not None:
-            raise self.error
-        return AccessToken(self.token, int(time.time()) + 3600)
-
-    async def close(self) -> None:
-        self.closed = True
-
-
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in live.ENV.values():
-        monkeypatch.delenv(var, raising=False)
+    clear_live_env(monkeypatch)
 
 
 @pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> FakeIdentityProvider:
-    fake = FakeIdentityProvider()
+def provider(monkeypatch: pytest.MonkeyPatch) -> FakeCredential:
+    fake = FakeCredential(APP_TOKEN)
     built: list[Any] = []
 
     def credential(settings: Any) -> Any:
@@ -79,7 +61,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
         monkeypatch.setenv(var, value)
 
 
-def test_status_shows_who_and_what_ca_optimizer_is_missing(provider: FakeIdentityProvider,
+def test_status_shows_who_and_what_ca_optimizer_is_missing(provider: FakeCredential,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     _env(monkeypatch, APP_ENV)
     code, out, err = cli("auth", "status")
@@ -97,7 +79,7 @@ def test_status_shows_who_and_what_ca_optimizer_is_missing(provider: FakeIdentit
     assert provider.scopes == [("https://graph.microsoft.com/.default",)] and provider.closed
 
 
-def test_status_json_is_a_contract(provider: FakeIdentityProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_json_is_a_contract(provider: FakeCredential, monkeypatch: pytest.MonkeyPatch) -> None:
     _env(monkeypatch, {**APP_ENV, "ENTRA_AGENTS_CLOUD": "usgov"})
     code, out, err = cli("auth", "status", "--agent", "ca-optimizer", "--json")
     assert code == 0, err
@@ -117,7 +99,7 @@ def test_status_json_is_a_contract(provider: FakeIdentityProvider, monkeypatch: 
     assert provider.scopes == [("https://graph.microsoft.us/.default",)]
 
 
-def test_delegated_token_satisfied_by_broader_permissions(provider: FakeIdentityProvider,
+def test_delegated_token_satisfied_by_broader_permissions(provider: FakeCredential,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     provider.token = USER_TOKEN
     _env(monkeypatch, {"ENTRA_AGENTS_TENANT_ID": "contoso.onmicrosoft.com"})  # azure-cli, signed in as a user
@@ -131,7 +113,7 @@ def test_delegated_token_satisfied_by_broader_permissions(provider: FakeIdentity
     assert "signed-in user's directory role" in out
 
 
-def test_token_failure_is_one_line_naming_the_variable(provider: FakeIdentityProvider,
+def test_token_failure_is_one_line_naming_the_variable(provider: FakeCredential,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     provider.error = ClientAuthenticationError(
         "ClientSecretCredential.get_token failed: AADSTS7000215: Invalid client secret provided. Ensure the "
@@ -159,14 +141,14 @@ def test_any_credential_exception_is_explained(monkeypatch: pytest.MonkeyPatch) 
     assert "az login" in err
 
 
-def test_bad_settings_fail_before_any_sign_in(provider: FakeIdentityProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_settings_fail_before_any_sign_in(provider: FakeCredential, monkeypatch: pytest.MonkeyPatch) -> None:
     _env(monkeypatch, {"ENTRA_AGENTS_AUTH": "certificate", "ENTRA_AGENTS_TENANT_ID": "t"})
     code, _, err = cli("auth", "status")
     assert code == 2 and "certificate needs ENTRA_AGENTS_CLIENT_ID" in err
     assert provider.built == [] and provider.scopes == []  # type: ignore[attr-defined]
 
 
-def test_unknown_agent_suggests_the_closest(provider: FakeIdentityProvider) -> None:
+def test_unknown_agent_suggests_the_closest(provider: FakeCredential) -> None:
     code, _, err = cli("auth", "status", "--agent", "ca-optimiser")
     assert code == 2 and "did you mean `ca-optimizer`?" in err
     assert provider.scopes == []

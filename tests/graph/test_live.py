@@ -32,29 +32,15 @@ from entra_agents.graph.live import (
 from entra_agents.graph.loader import load_snapshot
 from entra_agents.graph.simulator import GraphSimulator
 from entra_agents.graph.tenant_file import load_tenant_file
+from tests.helpers import FakeCredential, clear_live_env
 
 REAL_DELAY = RetryHandler.get_delay_time  # captured before the graph conftest replaces it with "no wait"
 SECRET = "s3cr3t~Value.With-Chars"
 
 
-class FakeAsyncCredential:
-    """Stands in for the identity provider: a fixed token, and a log of the scopes asked for."""
-
-    def __init__(self, token: str = "fake.jwt.token") -> None:
-        self.token, self.scopes_seen, self.closed = token, [], False
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        self.scopes_seen.append(scopes)
-        return AccessToken(self.token, int(time.time()) + 3600)
-
-    async def close(self) -> None:
-        self.closed = True
-
-
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in live.ENV.values():
-        monkeypatch.delenv(var, raising=False)
+    clear_live_env(monkeypatch)
 
 
 # ------------------------------------------------------------------------------------------------- settings
@@ -144,7 +130,7 @@ def test_cloud_endpoints_match_azure_identity_and_msgraph_core() -> None:
 @pytest.mark.parametrize("cloud", ["global", "usgov", "china"])
 def test_live_client_uses_the_clouds_endpoint_and_scope(cloud: str) -> None:
     settings = LiveSettings(auth="client-secret", tenant_id="t", client_id="c", client_secret=SECRET, cloud=cloud)
-    client = live_client(settings, credential=FakeAsyncCredential())
+    client = live_client(settings, credential=FakeCredential())
     try:
         # exactly the cloud's root + /v1.0: a trailing slash would make every path /v1.0//users
         assert client.request_adapter.base_url == CLOUDS[cloud].graph_base_url
@@ -153,11 +139,11 @@ def test_live_client_uses_the_clouds_endpoint_and_scope(cloud: str) -> None:
 
 
 def test_national_cloud_token_is_requested_for_that_clouds_graph(sim: GraphSimulator) -> None:
-    fake = FakeAsyncCredential()
+    fake = FakeCredential()
     settings = LiveSettings(auth="azure-cli", cloud="usgov")
     snapshot = asyncio.run(_load(live_client(settings, credential=fake, base_url=sim.base_url)))
     assert snapshot.display_name == "Contoso Test"
-    assert set(fake.scopes_seen) == {("https://graph.microsoft.us/.default",)}
+    assert set(fake.scopes) == {("https://graph.microsoft.us/.default",)}
 
 
 # ------------------------------------------------------------------------------------------- credential types
@@ -331,7 +317,7 @@ def test_identity_provider_errors_become_one_line_with_the_variable_and_no_secre
     assert "\n" not in message and SECRET not in message and "Trace ID" not in message
     assert "AADSTS7000215" in message and "check ENTRA_AGENTS_CLIENT_SECRET" in message
 
-    class Failing(FakeAsyncCredential):
+    class Failing(FakeCredential):
         async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
             raise exc
 
@@ -363,7 +349,7 @@ def _live_settings() -> LiveSettings:
 
 
 def test_live_client_sends_the_token_on_every_request_and_follows_pages(big_sim: GraphSimulator) -> None:
-    fake = FakeAsyncCredential("eyJ.live.token")
+    fake = FakeCredential("eyJ.live.token")
     snapshot = asyncio.run(_load(live_client(_live_settings(), credential=fake, base_url=big_sim.base_url)))
 
     assert len(snapshot.users) == 1053 and snapshot.failed == {}
@@ -373,7 +359,7 @@ def test_live_client_sends_the_token_on_every_request_and_follows_pages(big_sim:
     # the first page, then the @odata.nextLink pages the simulator handed out
     assert len(users) >= 2 and "$skiptoken" not in users[0].query
     assert all("$skiptoken" in r.query for r in users[1:])
-    assert {s for s in fake.scopes_seen} == {("https://graph.microsoft.com/.default",)}
+    assert {s for s in fake.scopes} == {("https://graph.microsoft.com/.default",)}
 
 
 def test_throttled_requests_are_retried_after_the_retry_after_delay(big_sim: GraphSimulator,
@@ -401,7 +387,7 @@ def test_throttled_requests_are_retried_after_the_retry_after_delay(big_sim: Gra
     monkeypatch.setattr(big_sim, "handle", with_retry_after)
     big_sim.fail("/users", status=429, code="TooManyRequests", message="Too many requests", times=2)
 
-    fake = FakeAsyncCredential()
+    fake = FakeCredential()
     snapshot = asyncio.run(_load(live_client(_live_settings(), credential=fake, base_url=big_sim.base_url)))
 
     assert len(snapshot.users) == 1053 and snapshot.failed == {}
@@ -415,7 +401,7 @@ def test_open_tenant_live_uses_the_environment(sim: GraphSimulator, monkeypatch:
     for var, value in {"ENTRA_AGENTS_AUTH": "client-secret", "ENTRA_AGENTS_TENANT_ID": "contoso.test",
                        "ENTRA_AGENTS_CLIENT_ID": "c", "ENTRA_AGENTS_CLIENT_SECRET": SECRET}.items():
         monkeypatch.setenv(var, value)
-    fake = FakeAsyncCredential()
+    fake = FakeCredential()
     built: list[LiveSettings] = []
 
     def credential(settings: LiveSettings) -> LiveCredential:

@@ -240,7 +240,6 @@ def _guests(t: Tenant, names: _Names, n: int) -> None:
 
 
 def _roles(t: Tenant, admins: dict[str, list[str]]) -> None:
-    rng = t.rng("roles")
     for role in (*ROLES, SYNC_ROLE):
         members = list(admins.get(role.template_id, []))
         if role.template_id == GLOBAL_ADMINISTRATOR:
