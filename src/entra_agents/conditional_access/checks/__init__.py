@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
+
 from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
 from ..findings import Finding, Status
-from . import cov01, cov08, cov10
 from ._common import Check, CheckMetadata, make_finding
 
-CHECKS: dict[str, Check] = {
-    module.METADATA.id: Check(module.METADATA, module.evaluate) for module in (cov01, cov08, cov10)
-}
+
+def _discover() -> dict[str, Check]:
+    """Every module of this package named after a check family (``cov01.py``, ``hyg03.py``, ``exc11.py``)."""
+    found: dict[str, Check] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if not re.fullmatch(r"(cov|hyg|exc|idp|ar)\d{2}", info.name):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found[module.METADATA.id] = Check(module.METADATA, module.evaluate)
+    # catalogue order: family, then number (stable output regardless of file-system order)
+    family = {"HYG": 0, "COV": 1, "EXC": 2, "IDP": 3, "AR": 4}
+    return dict(sorted(found.items(), key=lambda item: (family[item[0].split("-")[0]], item[0])))
+
+
+CHECKS: dict[str, Check] = _discover()
 
 
 def run_check(check: Check, snapshot: TenantSnapshot, config: AnalysisConfig) -> Finding:
