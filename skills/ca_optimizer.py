@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from entra_agents.conditional_access.impact import estimate_impact
 from entra_agents.conditional_access.remediation import (
     check_lockout,
+    closes_gap,
     remediation_policy,
     validate_report_only_policy,
 )
@@ -17,6 +19,10 @@ from entra_agents.errors import UsageError
 from entra_agents.skill import skill
 
 PRIORITY = {"critical": "high", "high": "high", "medium": "medium"}
+# The gaps this agent turns into suggestions, as its manifest promises (MFA, legacy authentication, device code
+# flow). Every other check is still scanned and stored with the run, and its template is available through
+# DraftRemediationPolicy; a daily agent suggesting the whole baseline at once would bury these three.
+AGENT_CHECKS = frozenset({"COV-01", "COV-08", "COV-10"})
 SAMPLE = 25  # affected objects shown to the model; the full lists stay in the stored finding
 
 
@@ -59,7 +65,7 @@ def _why_uncovered(evidence: list[dict[str, Any]]) -> list[str]:
 def list_new_coverage_gaps(ctx: Any) -> list[dict[str, str]]:
     """Scan the tenant; return failing checks that have no suggestion yet (open, dismissed or snoozed)."""
     items = []
-    for check in sorted(_failing(ctx)):
+    for check in sorted(c for c in _failing(ctx) if c in AGENT_CHECKS):
         fingerprint = ctx.fingerprint("new_policy", check)
         known = ctx.store.suggestion_by_fingerprint(ctx.tenant_id, fingerprint)
         if known is not None:
@@ -88,9 +94,13 @@ def get_coverage_gap(ctx: Any, check: Annotated[str, "Check id, e.g. COV-01"]) -
 
 @skill(access="read", permissions=["Policy.Read.All"])
 def draft_remediation_policy(ctx: Any, check: Annotated[str, "Check id of the gap to close"]) -> dict[str, Any]:
-    """A report-only Conditional Access policy that closes the gap, with break-glass and sync accounts excluded."""
+    """A report-only Conditional Access policy that closes the gap, with break-glass and sync accounts excluded,
+    its safety problems (none expected) and its impact on recent sign-ins."""
     policy = remediation_policy(ctx.snapshot, ctx.analysis, _finding(ctx, check))
-    return {"policy": policy, "lockoutProblems": check_lockout(ctx.snapshot, ctx.analysis, policy)}
+    return {"policy": policy, "lockoutProblems": check_lockout(ctx.snapshot, ctx.analysis, policy),
+            "gapProblems": closes_gap(ctx.snapshot, ctx.analysis, check, policy),
+            # what the policy would have done to the look-back window's sign-ins, had it been enabled
+            "impact": estimate_impact(ctx.snapshot, ctx.analysis, policy).to_json()}
 
 
 @skill(access="read", permissions=[])
@@ -105,9 +115,10 @@ def submit_suggestion(
     if finding.status.value != "fail":
         raise UsageError(f"check {check} did not fail in this run; there is nothing to suggest")
     policy = remediation_policy(ctx.snapshot, ctx.analysis, finding)
-    problems = check_lockout(ctx.snapshot, ctx.analysis, policy)
+    problems = [*check_lockout(ctx.snapshot, ctx.analysis, policy),
+                *closes_gap(ctx.snapshot, ctx.analysis, check, policy)]
     if problems:
-        raise UsageError(f"the drafted policy for {check} failed the lockout check: {'; '.join(problems)}")
+        raise UsageError(f"the drafted policy for {check} failed vetting: {'; '.join(problems)}")
     doc = finding.to_json()
     suggestion = {
         "fingerprint": ctx.fingerprint("new_policy", check), "kind": "new_policy", "check": check,

@@ -18,7 +18,9 @@ def test_run_json_contract_and_one_suggestion_per_planted_gap() -> None:
     assert run["agent"] == "ca-optimizer" and run["model"] == "offline" and run["status"] == "succeeded"
     assert run["usage"]["items"] == len(PLANTED)
 
-    assert {f["check"] for f in doc["findings"] if f["status"] == "fail"} == PLANTED
+    # the demo also fails baseline checks beyond the agent's scope (phishing resistance, devices...): scanned and
+    # stored, never suggested by this agent (skills/ca_optimizer.AGENT_CHECKS)
+    assert {f["check"] for f in doc["findings"] if f["status"] == "fail"} >= PLANTED
     for finding in doc["findings"]:
         assert set(finding) == FINDING_KEYS and set(finding["affected"]) == AFFECTED_KEYS
 

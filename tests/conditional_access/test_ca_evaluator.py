@@ -4,7 +4,14 @@ import pytest
 from ca_fixtures import ALICE, BG1, BOB, CAROL_GUEST, G_ENG, G_STAFF, GA, ca_policy
 
 from entra_agents.conditional_access.evaluator import (
-    ALL_RESOURCES, ANY_RESOURCE, Applicability, LocationContext, Outcome, SignInContext, evaluate, evaluate_policy,
+    ALL_RESOURCES,
+    ANY_RESOURCE,
+    Applicability,
+    LocationContext,
+    Outcome,
+    SignInContext,
+    evaluate,
+    evaluate_policy,
     match_users,
 )
 from entra_agents.conditional_access.policy import AuthFlow, ClientApp, parse_policy
@@ -172,9 +179,16 @@ def test_or_dilution_does_not_guarantee_mfa(directory):
 
 
 def test_session_only_policy_requires_nothing(directory):
-    session = pol(patch={"grantControls": None})
+    session = pol(patch={"grantControls": None, "sessionControls": {"persistentBrowser": {
+        "isEnabled": True, "mode": "never"}}})
     ev = evaluate([session], directory, ctx())
     assert ev.enforced.applied == ("p1",) and not ev.enforced.requires_anything and not ev.guarantees_mfa()
+
+
+def test_policy_without_any_control_is_an_empty_policy(directory):
+    empty = pol(patch={"grantControls": None})
+    result = evaluate_policy(empty, directory, ctx())
+    assert not result.applies and result.analysis_reasons == ("emptyPolicy",)
 
 
 def test_legacy_clients_cannot_satisfy_mfa_or_device_controls():

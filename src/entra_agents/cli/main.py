@@ -7,10 +7,20 @@ import sys
 from collections.abc import Sequence
 
 from entra_agents import __version__
-from entra_agents.cli import agents, analyze, auth, plugins, run, runs, suggestions, tenant
+from entra_agents.cli import (
+    agents,
+    analyze,
+    auth,
+    plugins,
+    run,
+    runs,
+    suggestions,
+    tenant,
+    whatif,
+)
 from entra_agents.errors import EntraAgentsError
 
-GROUPS = (plugins, agents, analyze, run, runs, suggestions, tenant, auth)
+GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, tenant, auth)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,9 +2,12 @@
 
 Break-glass (emergency access) accounts are excluded from policies by design, so they are not coverage gaps
 (peers §11 trap 4). Configured accounts win; with none configured we detect candidates the way an admin would
-recognise them: enabled Global Administrators excluded, directly or through nested groups, from every enabled
-policy that targets All users. Detection needs at least one such policy, otherwise every Global Administrator
-would qualify vacuously.
+recognise them (ZTA-style signals): enabled, cloud-only (no ``onPremisesSyncEnabled``) Global Administrators
+with a permanent (active) assignment, in the user scope of no enabled policy with grant controls (a
+session-only policy cannot lock anyone out) and explicitly excluded,
+directly or through nested groups, from at least one enabled policy that targets All users. That last
+condition keeps detection from being vacuous: without it every Global Administrator of a tenant with no
+policies would qualify. Detected accounts are reported by EXC-01 as ``review`` (to be confirmed).
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ class AnalysisConfig(BaseModel):
     """Holders of the Directory Synchronization Accounts role are service accounts excluded by design."""
     policy_name_prefix: str = "CA-Agent"
     """Prefix of the display names of policies we suggest."""
+    exclusion_allow_list: tuple[str, ...] = ()
+    """Approved exclusions (user/group/role object ids or UPNs); exclusions outside it are drift (EXC-06)."""
+    large_exclusion_percent: float = 5.0
+    """EXC-08: a policy's exclusions are large when they exempt at least this share of enabled users..."""
+    large_exclusion_users: int = 50
+    """...or at least this many enabled users (break-glass and sync accounts are not counted)."""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> AnalysisConfig:
@@ -41,7 +50,16 @@ class AnalysisConfig(BaseModel):
         items = raw if isinstance(raw, (list, tuple)) else str(raw).replace(";", ",").split(",")
         accounts = tuple(dict.fromkeys(s for s in (str(i).strip() for i in items) if s))
         prefix = str(settings.get("PolicyNamePrefix") or "").strip()
-        return cls(break_glass_accounts=accounts, **({"policy_name_prefix": prefix} if prefix else {}))
+        extra: dict[str, Any] = {"policy_name_prefix": prefix} if prefix else {}
+        allowed = settings.get("ExclusionAllowList") or ""
+        allowed_items = allowed if isinstance(allowed, (list, tuple)) else str(allowed).replace(";", ",").split(",")
+        if allow_list := tuple(dict.fromkeys(s for s in (str(i).strip() for i in allowed_items) if s)):
+            extra["exclusion_allow_list"] = allow_list
+        for key, name, kind in (("LargeExclusionPercent", "large_exclusion_percent", float),
+                                ("LargeExclusionUsers", "large_exclusion_users", int)):
+            if str(settings.get(key) or "").strip():
+                extra[name] = kind(str(settings[key]).strip())
+        return cls(break_glass_accounts=accounts, **extra)
 
 
 class BreakGlassSource(StrEnum):
@@ -66,15 +84,26 @@ class BreakGlass:
         return out
 
 
+def is_cloud_only(directory: Directory, user_id: str) -> bool:
+    user = directory.user(user_id) or {}
+    return user.get("onPremisesSyncEnabled") is not True
+
+
 def detect_break_glass(directory: Directory, policies: Sequence[Policy]) -> frozenset[str]:
-    all_user_policies = [p for p in policies if p.is_enabled and p.conditions.users.targets_all_users]
+    enabled = [p for p in policies if p.is_enabled and p.grant is not None]
+    all_user_policies = [p for p in enabled if p.conditions.users.targets_all_users]
     if not all_user_policies:
         return frozenset()
-    return frozenset(
-        uid
-        for uid in directory.role_holders(GLOBAL_ADMINISTRATOR)
-        if directory.is_enabled(uid) and not any(match_users(p, uid, directory).matched for p in all_user_policies)
-    )
+
+    def candidate(uid: str) -> bool:
+        # role_holders are active assignments only: the snapshot has no eligible (PIM) ones, so "permanent" holds
+        if not directory.is_enabled(uid) or not is_cloud_only(directory, uid):
+            return False
+        if any(match_users(p, uid, directory).matched for p in enabled):
+            return False
+        return any(match_users(p, uid, directory).excluded for p in all_user_policies)
+
+    return frozenset(uid for uid in directory.role_holders(GLOBAL_ADMINISTRATOR) if candidate(uid))
 
 
 def resolve_break_glass(config: AnalysisConfig, directory: Directory, policies: Sequence[Policy]) -> BreakGlass:

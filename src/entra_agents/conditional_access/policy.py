@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from .device_filter import DeviceFilter, parse_device_filter
+
 JSON = dict[str, Any]
 
 
@@ -46,6 +48,7 @@ LEGACY_CLIENTS = frozenset({ClientApp.EXCHANGE_ACTIVE_SYNC, ClientApp.OTHER})
 # Canonical spelling per vocabulary, keyed by lower case. Graph mixes `All`/`all` across fields.
 USER_TOKENS = {"all": "All", "none": "None", "guestsorexternalusers": "GuestsOrExternalUsers"}
 APP_TOKENS = {"all": "All", "none": "None", "office365": "Office365", "microsoftadminportals": "MicrosoftAdminPortals"}
+SP_TOKENS = {"serviceprincipalsinmytenant": "ServicePrincipalsInMyTenant", "none": "None"}
 LOCATION_TOKENS = {"all": "All", "alltrusted": "AllTrusted"}
 PLATFORMS = {p.lower(): p for p in ("all", "android", "iOS", "windows", "windowsPhone", "macOS", "linux")}
 CLIENT_APP_TYPES = {c.lower(): c for c in ("all", *ClientApp)}
@@ -177,6 +180,19 @@ class ApplicationCondition:
 
 
 @dataclass(frozen=True)
+class WorkloadCondition:
+    """``conditions.clientApplications``: which service principals a workload identity policy targets."""
+
+    include: frozenset[str] = frozenset()  # SP object ids and/or "ServicePrincipalsInMyTenant"
+    exclude: frozenset[str] = frozenset()
+    has_filter: bool = False
+
+    @property
+    def targets_any(self) -> bool:
+        return bool(self.include - {"None"}) or self.has_filter
+
+
+@dataclass(frozen=True)
 class Conditions:
     """``None`` means the condition is not configured and matches everything; empty ``client_app_types``
     (or ``all``), risk levels and transfer methods likewise match everything."""
@@ -193,6 +209,10 @@ class Conditions:
     insider_risk: frozenset[str] = frozenset()
     transfer_methods: frozenset[str] = frozenset()
     device_filter: JSON | None = field(default=None, compare=False, hash=False)
+    # Parsed once here because the evaluator runs in the coverage engine's hot loops.
+    device_rule: DeviceFilter | None = field(default=None, compare=False, hash=False)
+    workload: WorkloadCondition | None = None  # None: clientApplications not configured (a user policy)
+    service_principal_risk: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -288,6 +308,9 @@ def _conditions(raw: Mapping[str, Any], warnings: list[str]) -> Conditions:
     flows = raw.get("authenticationFlows") or {}
     devices = raw.get("devices") or {}
     client_apps = _enum(raw.get("clientAppTypes"), CLIENT_APP_TYPES, "clientAppTypes", warnings)
+    device_rule = parse_device_filter(devices.get("deviceFilter"))
+    if device_rule is not None and device_rule.rule is None:
+        warnings.append(f"deviceFilter rule not understood ({device_rule.error}); evaluated as notEnoughInformation")
     return Conditions(
         users=_users(raw.get("users") or {}, warnings),
         applications=_applications(raw.get("applications") or {}),
@@ -306,6 +329,21 @@ def _conditions(raw: Mapping[str, Any], warnings: list[str]) -> Conditions:
         insider_risk=_enum(raw.get("insiderRiskLevels"), INSIDER_RISK_LEVELS, "insiderRiskLevels", warnings),
         transfer_methods=_enum(flows.get("transferMethods"), TRANSFER_METHODS, "transferMethods", warnings),
         device_filter=copy.deepcopy(devices.get("deviceFilter")) or None,
+        device_rule=device_rule,
+        workload=_workload(raw.get("clientApplications")),
+        service_principal_risk=_enum(
+            raw.get("servicePrincipalRiskLevels"), RISK_LEVELS, "servicePrincipalRiskLevels", warnings
+        ),
+    )
+
+
+def _workload(raw: Any) -> WorkloadCondition | None:
+    if not isinstance(raw, Mapping):
+        return None
+    return WorkloadCondition(
+        include=_ids(raw.get("includeServicePrincipals"), SP_TOKENS),
+        exclude=_ids(raw.get("excludeServicePrincipals"), SP_TOKENS),
+        has_filter=bool(raw.get("servicePrincipalFilter")),
     )
 
 

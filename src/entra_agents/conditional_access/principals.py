@@ -46,6 +46,8 @@ class Directory:
         users: Iterable[Mapping[str, Any]] = (),
         groups: Iterable[Mapping[str, Any]] = (),
         directory_roles: Iterable[Mapping[str, Any]] = (),
+        service_principals: Iterable[Mapping[str, Any]] = (),
+        tenant_id: str = "",
     ) -> None:
         self._users: dict[str, Mapping[str, Any]] = {_lower(u.get("id")): u for u in users if u.get("id")}
         self._groups: dict[str, Mapping[str, Any]] = {_lower(g.get("id")): g for g in groups if g.get("id")}
@@ -64,10 +66,15 @@ class Directory:
                 self._roles_by_user[_lower(member)].add(template)
                 self._holders[template].add(_lower(member))
         self._ancestors: dict[str, frozenset[str]] = {}
+        self._service_principals: dict[str, Mapping[str, Any]] = {
+            _lower(sp.get("id")): sp for sp in service_principals if sp.get("id")
+        }
+        self.tenant_id = _lower(tenant_id)
 
     @classmethod
     def from_snapshot(cls, snapshot: Any) -> Directory:
-        return cls(snapshot.users, snapshot.groups, snapshot.directory_roles)
+        return cls(snapshot.users, snapshot.groups, snapshot.directory_roles,
+                   getattr(snapshot, "service_principals", ()), str(getattr(snapshot, "tenant_id", "") or ""))
 
     # users -----------------------------------------------------------------------------------------------
 
@@ -99,6 +106,30 @@ class Directory:
     def label(self, user_id: str) -> str:
         user = self.user(user_id) or {}
         return str(user.get("userPrincipalName") or user.get("displayName") or user_id)
+
+    def users(self) -> list[Mapping[str, Any]]:
+        return list(self._users.values())
+
+    # service principals ----------------------------------------------------------------------------------
+
+    def service_principal(self, sp_id: str) -> Mapping[str, Any] | None:
+        return self._service_principals.get(_lower(sp_id))
+
+    def service_principals(self) -> list[Mapping[str, Any]]:
+        return list(self._service_principals.values())
+
+    def is_managed_identity(self, sp_id: str) -> bool:
+        sp = self.service_principal(sp_id) or {}
+        return str(sp.get("servicePrincipalType", "")).lower() == "managedidentity"
+
+    def is_tenant_owned(self, sp_id: str) -> bool:
+        """Whether ``ServicePrincipalsInMyTenant`` can cover the SP: an application registered in this
+        tenant. An unknown owner (not selected, or no tenant id) counts as owned rather than hide coverage."""
+        sp = self.service_principal(sp_id)
+        if sp is None:
+            return False
+        owner = _lower(sp.get("appOwnerOrganizationId"))
+        return not owner or not self.tenant_id or owner == self.tenant_id
 
     # groups ----------------------------------------------------------------------------------------------
 

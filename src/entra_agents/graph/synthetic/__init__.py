@@ -27,6 +27,7 @@ from .manifest import build_manifest
 from .mutators import CHECKS, MUTATORS, Mutator, resolve
 from .policies import build_policies
 from .reviews import build_access_reviews
+from .scale import Scale, add_groups, add_policies, add_service_principals
 from .state import EPOCH, JSON, Tenant
 
 __all__ = ["CHECKS", "EPOCH", "MIN_USERS", "MUTATORS", "GeneratedTenant", "Mutator", "dumps", "generate",
@@ -39,17 +40,28 @@ class GeneratedTenant:
     manifest: JSON  # expected findings per check, and what each mutator did
 
 
-def generate(users: int, seed: int = 0, mutators: Sequence[str] = ()) -> GeneratedTenant:
+def generate(users: int, seed: int = 0, mutators: Sequence[str] = (), *, groups: int | None = None,
+             policies: int | None = None, service_principals: int | None = None,
+             sign_ins: int | None = None) -> GeneratedTenant:
     """Build a tenant of ``users`` user objects. ``mutators`` are names from ``MUTATORS`` (or 'all');
-    an unknown name raises ``KeyError`` naming it."""
+    an unknown name raises ``KeyError`` naming it. The keyword knobs raise the totals of groups (nested),
+    Conditional Access policies, service principals and sign-ins for benchmarks (``scale``); left at None
+    the tenant is exactly what it was without them."""
     if seed < 0:
         raise ValueError("the seed must be zero or positive")
     applied = resolve(list(mutators))
-    t = Tenant(seed=seed, size=users)
+    scale = Scale(groups, policies, service_principals, sign_ins)
+    t = Tenant(seed=seed, size=users, sign_in_target=sign_ins)
     build_directory(t)
     build_apps(t)
     build_policies(t)
     effects = [mutator.apply(t) for mutator in applied]
+    if scale.groups is not None:
+        add_groups(t, scale.groups)
+    if scale.service_principals is not None:
+        add_service_principals(t, scale.service_principals)
+    if scale.policies is not None:
+        add_policies(t, scale.policies)
     build_activity(t)
     build_access_reviews(t)
     document: JSON = {

@@ -88,11 +88,11 @@ def _applied(baseline: Baseline, results: dict[str, tuple[str, list[str]]]) -> l
 
 
 def _sign_in(t: Tenant, baseline: Baseline, rng: random.Random, uid: str, when: str, kind: str, *,
-             trusted: bool = False) -> JSON:
+             trusted: bool = False, app: tuple[str, str] | None = None) -> JSON:
     """One signIn in v1.0's shape. ``kind``: browser, mobile, legacy, deviceCode, badPassword, and the
     ``open*`` variants that succeed through a gap a mutator opened."""
     user = t.user(uid)
-    app_id, app_name = rng.choice(RESOURCES)
+    app_id, app_name = rng.choice(RESOURCES) if app is None else app
     client = {"browser": "Browser", "legacy": rng.choice(LEGACY_CLIENTS), "openLegacy": "IMAP4"}.get(
         kind, "Mobile Apps and Desktop clients")
     if kind in ("deviceCode", "openDeviceCode"):
@@ -151,13 +151,17 @@ def _sign_ins(t: Tenant) -> None:
               if (last := u["signInActivity"]["lastSignInDateTime"]) and parse(last) >= window_start]
     baseline = [(key, t.policy(key)) for key in BASELINE_KEYS]
     recent_users = {uid for uid, _ in active}
-    count = min(max(100, t.size), MAX_SIGN_INS)
+    count = min(max(100, t.size), MAX_SIGN_INS) if t.sign_in_target is None else t.sign_in_target
+    # with the size knob, about a third of sign-ins go to in-house apps (own stream: the default log is unchanged)
+    app_rng = t.rng("scale:sign-in-apps")
+    in_house = [(app, name) for name, app in t.app_ids.items() if name != "HR Connector"]
     entries = []
     for _ in range(count):
         uid, last = rng.choice(active)
         # never later than the user's last sign-in, never before the window
         when = iso(last - timedelta(seconds=rng.randint(0, int((last - window_start).total_seconds()))))
-        entries.append(_sign_in(t, baseline, rng, uid, when, _kind(rng), trusted=rng.random() < 0.4))
+        app = app_rng.choice(in_house) if t.sign_in_target is not None and app_rng.random() < 0.3 else None
+        entries.append(_sign_in(t, baseline, rng, uid, when, _kind(rng), trusted=rng.random() < 0.4, app=app))
     evidence_rng = t.rng("sign-ins:evidence")
     for kind, members in t.gap_evidence:
         recent = [u for u in t.counted(members) if u in recent_users][:10]

@@ -89,6 +89,7 @@ class Tenant:
     deleted_groups: list[tuple[str, str]] = field(default_factory=list)  # (id, displayName) of deleted groups
     # (kind, user ids) of gaps mutators opened, so the sign-in log shows them being used
     gap_evidence: list[tuple[str, list[str]]] = field(default_factory=list)
+    sign_in_target: int | None = None  # size knob (``scale``): sign-ins to log instead of the default sample
 
     _rngs: dict[str, random.Random] = field(default_factory=dict, repr=False)
     _users_by_id: dict[str, JSON] = field(default_factory=dict, repr=False)
