@@ -6,15 +6,17 @@ For a baseline tenant (5,000 users by default) and the target (100,000 users, 5,
 policies, 2,000 service principals, 200,000 sign-ins), generated with the synthetic generator's size knobs and
 cached under ``benchmarks/.cache/`` (keyed by every knob and the generator's source), the script:
 
-1. builds the snapshot straight from the tenant document (what loading it yields; ``load_tenant.py``
-   benchmarks the loader);
+1. builds the snapshot from the tenant document as the loader returns it: users, groups, service principals
+   and applications projected to the loader's ``$select`` (``graph/load_plan.py``), sign-ins and audits
+   limited to its 30-day look-back window ending at the generator's epoch (the rest is read whole, as the
+   loader does), then frees the document (``load_tenant.py`` benchmarks the loader itself);
 2. times ``run_checks`` (every check in the catalogue at run time) on a cold snapshot: the *engine* time,
    with the slowest checks listed;
 3. times the coverage engine alone on the COV-01, COV-08 and COV-10 questions (cold model);
 4. times the reference evaluator (``reference.py``: every user x scenario x policy through the evaluator) on
    the same three questions for a random sample of counted users, and scales it to all counted users;
 5. reports memory: the peak RSS during ``run_checks`` (the kernel's high-water mark reset just before it, so
-   it includes the tenant document held in memory but not the JSON parse; elsewhere ``ru_maxrss``), RSS
+   it includes the loaded collections held in memory but not the JSON parse; elsewhere ``ru_maxrss``), RSS
    before the analysis, and with ``--tracemalloc`` the traced peak of a second, traced ``run_checks`` pass.
 
 Targets (issue 4): full analysis under 10 s and 1.5 GB on a 2-core machine, at least 50 times faster than the
@@ -24,6 +26,7 @@ reference. Ratios against the baseline tenant are printed too, since absolute fi
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import hashlib
 import json
@@ -33,6 +36,7 @@ import sys
 import time
 import tracemalloc
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,9 @@ from entra_agents.conditional_access.coverage import TenantModel, is_blocked, re
 from entra_agents.conditional_access.policy import AuthFlow, ClientApp  # noqa: E402
 from entra_agents.conditional_access.reference import reference_assess  # noqa: E402
 from entra_agents.graph import synthetic  # noqa: E402
+from entra_agents.graph.load_plan import (  # noqa: E402
+    APPLICATION_SELECT, GROUP_SELECT, SERVICE_PRINCIPAL_SELECT, SIGN_IN_ACTIVITY, USER_SELECT,
+)
 from entra_agents.graph.snapshot import ATTRIBUTES, TenantSnapshot  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -90,13 +97,48 @@ def tenant_document(size: Size, seed: int, use_cache: bool) -> tuple[dict[str, A
     return tenant.document, elapsed
 
 
-def snapshot_of(doc: dict[str, Any]) -> TenantSnapshot:
-    """What loading the tenant file yields, without the loader (every collection as the document has it)."""
-    defaults = doc.get("securityDefaults")
-    snapshot = TenantSnapshot(organization=doc["organization"],
+# What the loader asks Graph for (``graph/load_plan.py``): a real load returns only the selected properties
+# (users also carry ``signInActivity``, groups and directory roles their ``members``); policies, named
+# locations, strengths, directory roles, access reviews, sign-ins and audits are read whole.
+SELECTED = {
+    "users": (*USER_SELECT, SIGN_IN_ACTIVITY),
+    "groups": (*GROUP_SELECT, "members"),
+    "servicePrincipals": tuple(SERVICE_PRINCIPAL_SELECT),
+    "applications": tuple(APPLICATION_SELECT),
+}
+# The loader's look-back window (``loader.DEFAULT_LOOK_BACK_DAYS``; not imported, that module loads msgraph)
+# ending at the generator's epoch, as ``load_tenant.py`` runs it: sign-ins and audits are filtered by date.
+LOOK_BACK_DAYS = 30
+WINDOWED = {"signIns": "createdDateTime", "directoryAudits": "activityDateTime"}
+
+
+def loaded_collections(doc: dict[str, Any]) -> dict[str, Any]:
+    """The tenant document as the loader returns it: each collection projected to the properties the loader
+    selects, sign-ins and audits limited to the look-back window. Projected collections are rebuilt through a
+    JSON round trip: objects parsed after the whole document share no memory page with it, so freeing the
+    document hands its pages back (copies that kept the document's strings would pin them: RSS grew)."""
+    since = (synthetic.EPOCH - timedelta(days=LOOK_BACK_DAYS)).strftime("%Y-%m-%dT00:00:00Z")
+    out: dict[str, Any] = {"organization": doc["organization"], "securityDefaults": doc.get("securityDefaults")}
+    for key in ATTRIBUTES:
+        items = doc.get(key, [])
+        if key in SELECTED:
+            fields = SELECTED[key]
+            items = json.loads(json.dumps([{f: item[f] for f in fields if f in item} for item in items]))
+        elif key in WINDOWED:
+            stamp = WINDOWED[key]
+            items = [item for item in items if str(item.get(stamp) or "") >= since]
+        out[key] = items
+    return out
+
+
+def snapshot_of(loaded: dict[str, Any]) -> TenantSnapshot:
+    """What loading the tenant yields, without the loader (``loaded_collections``; ``load_tenant.py``
+    benchmarks the loader itself). A new snapshot object each time, so nothing is memoised across calls."""
+    defaults = loaded.get("securityDefaults")
+    snapshot = TenantSnapshot(organization=loaded["organization"],
                               security_defaults_enabled=None if defaults is None else bool(defaults.get("isEnabled")))
     for key, attribute in ATTRIBUTES.items():
-        setattr(snapshot, attribute, doc.get(key, []))
+        setattr(snapshot, attribute, loaded.get(key, []))
     return snapshot
 
 
@@ -137,6 +179,15 @@ def peak_rss_mib(reset: bool) -> float:
     return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def release_free_memory() -> None:
+    """Hand freed heap pages back to the kernel (glibc ``malloc_trim``), so RSS shows what is still held
+    after the document is dropped; a no-op elsewhere."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def current_rss_mib() -> float:
     return _status_mib("VmRSS") or 0.0
 
@@ -157,17 +208,22 @@ class Result:
     rss_before_mib: float = 0.0
     rss_peak_mib: float = 0.0
     traced_peak_mib: float | None = None
+    dropped: dict[str, int] = field(default_factory=dict)  # outside the look-back window
 
 
 def measure(label: str, size: Size, args: argparse.Namespace) -> Result:
     doc, generate_s = tenant_document(size, args.seed, not args.no_cache)
     result = Result(label, size, generate_s=generate_s)
+    loaded = loaded_collections(doc)
+    result.dropped = {key: len(doc.get(key, [])) - len(loaded[key]) for key in WINDOWED}
+    del doc  # only what a load returns stays in memory
     config = AnalysisConfig()
     gc.collect()
+    release_free_memory()
     result.rss_before_mib = current_rss_mib()
     reset = reset_peak_rss()
 
-    snapshot = snapshot_of(doc)
+    snapshot = snapshot_of(loaded)
     started = time.perf_counter()
     for check_id, check in CHECKS.items():
         if check_id in args.skip:
@@ -178,7 +234,7 @@ def measure(label: str, size: Size, args: argparse.Namespace) -> Result:
     result.engine_s = time.perf_counter() - started
     result.rss_peak_mib = peak_rss_mib(reset)
 
-    fresh = snapshot_of(doc)  # a new snapshot object: nothing memoised
+    fresh = snapshot_of(loaded)  # a new snapshot object: nothing memoised
     started = time.perf_counter()
     model = TenantModel.build(fresh, config)
     reports = [coverage.assess(model, scenarios, covered) for _, scenarios, covered in questions(fresh)]
@@ -194,7 +250,7 @@ def measure(label: str, size: Size, args: argparse.Namespace) -> Result:
     result.reference_scaled_s = result.reference_sample_s * len(population) / max(1, len(sample))
 
     if args.tracemalloc:
-        traced = snapshot_of(doc)
+        traced = snapshot_of(loaded)
         gc.collect()
         tracemalloc.start()
         for check_id, check in CHECKS.items():
@@ -220,11 +276,13 @@ def report(results: list[Result], slowest: int) -> None:
     print("\nanalysis = run_checks, every check; coverage = the engine on COV-01/08/10 (cold model); reference* = "
           "the reference evaluator on the same three questions for a sample, scaled to all counted users;\n"
           "ratio = reference* / coverage. RSS peak: during run_checks (VmHWM reset before it), so it includes the "
-          "tenant document held in memory but not parsing it; traced: Python allocations of a traced run_checks.")
+          "loaded collections held in memory but not parsing the document; traced: Python allocations of a traced run_checks.")
     for r in results:
         print(f"\n{r.label}: reference measured on {r.reference_sample:,} users in {r.reference_sample_s:.1f} s; "
               f"RSS before the analysis {r.rss_before_mib:.0f} MiB"
-              + (f"; tenant generated in {r.generate_s:.1f} s" if r.generate_s is not None else ""))
+              + (f"; tenant generated in {r.generate_s:.1f} s" if r.generate_s is not None else "")
+              + "".join(f"; {n:,} {key} outside the {LOOK_BACK_DAYS}-day window dropped"
+                        for key, n in r.dropped.items() if n))
         top = sorted(r.per_check.items(), key=lambda item: -item[1])[:slowest]
         print(f"  {len(r.per_check)} checks; slowest: " + ", ".join(f"{cid} {s:.2f}s" for cid, s in top))
         if skipped := sorted(set(CHECKS) - set(r.per_check)):

@@ -16,9 +16,10 @@ from typing import Any
 from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
 from ..coverage import ALL_PLATFORMS, PrincipalClass, TenantModel, location_grid, principal_classes, scenario_grid
+from ..coverage_index import ContextIndex, applies_when_conditions_match, bits_of
 from ..evaluator import Outcome, SignInContext, client_can_satisfy, match_context, match_users
 from ..findings import Affected, Finding, Status
-from ..policy import AuthFlow, ClientApp, Control, GrantControls, Policy
+from ..policy import AuthFlow, ClientApp, Control, GrantControls, Policy, UserCondition
 from ._common import CheckMetadata, make_finding
 
 POLICY_INPUTS = ("conditionalAccessPolicies",)
@@ -72,17 +73,24 @@ def without_user_exclusions(policy: Policy) -> Policy:
     return replace(policy, conditions=replace(policy.conditions, users=bare))
 
 
+def group_members(model: TenantModel, gid: str) -> frozenset[str]:
+    """``directory.transitive_members(gid)``, expanded once per model: the scope index keeps the expansion of
+    every group a policy names (it built the scope bits from them), so checks reuse it instead of walking
+    nested groups again for every policy."""
+    return model.scope_index()._group(gid)
+
+
 def exclusion_candidates(model: TenantModel, policy: Policy) -> set[str]:
     """Users an exclusion entry can reach (nested groups, active roles, guests): usually a small set, so the
     exact per-user evaluation below stays cheap on large tenants."""
     d, users = model.directory, policy.conditions.users
     out = {u for u in users.exclude_users if d.user(u)}
     for gid in users.exclude_groups:
-        out |= d.transitive_members(gid)
+        out |= group_members(model, gid)
     for rid in users.exclude_roles:
         out |= d.role_holders(rid)
     if users.exclude_guests is not None or "GuestsOrExternalUsers" in users.exclude_users:
-        out |= {u for u in d.user_ids() if d.is_guest(u)}
+        out |= model.memo("guestUsers", lambda: frozenset(u for u in d.user_ids() if d.is_guest(u)))
     return out
 
 
@@ -93,7 +101,7 @@ def excluded_users(model: TenantModel, policy: Policy, population: Iterable[str]
     bare = without_user_exclusions(policy)
     candidates = {u for u in exclusion_candidates(model, policy) - by_design(model) if d.is_enabled(u)}
     if population is not None:
-        candidates &= set(population)
+        candidates &= population if isinstance(population, (set, frozenset)) else set(population)
     # members of a membership class answer every user condition alike: decide once per class
     return sorted(uid for cls in principal_classes(model, candidates)
                   if policy.id not in cls.in_scope_of and match_users(policy, cls.representative, d).excluded
@@ -165,6 +173,12 @@ def full_grid(snapshot: TenantSnapshot) -> tuple[Any, ...]:
                          flows=(None, *AuthFlow))
 
 
+def shared_full_grid(model: TenantModel) -> tuple[Any, ...]:
+    """``full_grid`` of the model's snapshot, built once per model: checks that judge the same grid share its
+    per-scenario policy masks (memoised on the grid's identity)."""
+    return model.memo("fullGrid", lambda: tuple(full_grid(model.snapshot)))
+
+
 def scoped_classes(model: TenantModel, policy: Policy,
                    classes: Sequence[PrincipalClass] | None = None) -> tuple[PrincipalClass, ...]:
     """Membership classes of counted users (enabled, not excluded by design) in the policy's user scope."""
@@ -172,23 +186,113 @@ def scoped_classes(model: TenantModel, policy: Policy,
     return tuple(c for c in classes if policy.id in c.in_scope_of)
 
 
+def _per_scenarios(model: TenantModel, name: str, scenarios: Sequence[Any], compute: Any) -> Any:
+    """Memoise ``compute()`` per scenario sequence. Keyed by identity (hashing a grid of thousands of
+    scenarios on every call would cost more than the lookup saves); the memo keeps the sequence alive, so its
+    identity cannot be reused. Only tuples: a list could be edited between two calls."""
+    if not isinstance(scenarios, tuple):
+        return compute()
+    slot = model.memo((name, id(scenarios)), lambda: (scenarios, compute()))
+    if slot[0] is scenarios:
+        return slot[1]
+    return compute()
+
+
+def _live_masks(model: TenantModel, scenarios: Sequence[Any]) -> tuple[int, ...]:
+    """Per scenario, the model's context index answer: live policies (bits over ``model.live_policies``) that
+    the evaluator would let apply and whose sign-in conditions all match, memoised per dimension value."""
+    index = model.context_index()
+    return _per_scenarios(model, "liveContextMasks", scenarios, lambda: tuple(index.matching(s) for s in scenarios))
+
+
+def _enabled_masks(model: TenantModel, scenarios: Sequence[Any]) -> tuple[int, ...]:
+    """Per scenario, the enabled policies whose sign-in conditions all match (``match_context``), as bits over
+    ``model.live_policies``. Enabled policies the index leaves out because the evaluator refuses them whole
+    (an empty policy) are matched directly, so this is exactly ``match_context`` for every enabled policy."""
+    def compute() -> tuple[int, ...]:
+        live, index = model.live_policies, model.context_index()
+        enabled = sum(1 << i for i, p in enumerate(live) if p.is_enabled)
+        direct = [(1 << i, p) for i, p in enumerate(live) if p.is_enabled and not index.eligible >> i & 1]
+        masks = []
+        for s, mask in zip(scenarios, _live_masks(model, scenarios), strict=True):
+            mask &= enabled
+            if direct:
+                ctx = s.for_user("")
+                for bit, p in direct:
+                    if all(c.matched is True for c in match_context(p, ctx)):
+                        mask |= bit
+            masks.append(mask)
+        return tuple(masks)
+    return _per_scenarios(model, "enabledContextMasks", scenarios, compute)
+
+
+def _client_and_flow(model: TenantModel, scenarios: Sequence[Any]) -> tuple[tuple[Any, Any], ...]:
+    """Per scenario, the sign-in's client type and flow: all ``at_least_as_strict`` reads of a sign-in."""
+    def compute() -> tuple[tuple[Any, Any], ...]:
+        return tuple((ctx.client_app, ctx.auth_flow) for ctx in (s.for_user("") for s in scenarios))
+    return _per_scenarios(model, "clientAndFlow", scenarios, compute)
+
+
+def _sign_in_conditions(policy: Policy) -> Any:
+    """What ``match_context`` reads of a policy: its conditions, the user condition aside."""
+    return replace(policy.conditions, users=UserCondition())
+
+
+def _context_applies(model: TenantModel, policy: Policy, scenarios: Sequence[Any]) -> tuple[bool, ...]:
+    """Per scenario, whether every sign-in condition of ``policy`` (any policy: live, or an edited copy such
+    as one without its exclusions) matches. A live policy the index covers with the same sign-in conditions
+    answers from the shared masks; otherwise a one-policy context index, per dimension value."""
+    twins = model.memo("signInTwins", lambda: _twins(model))
+    twin = twins.get(_sign_in_conditions(policy))
+    if twin is not None:
+        bit = 1 << twin
+        return tuple(bool(mask & bit) for mask in _live_masks(model, scenarios))
+    if not applies_when_conditions_match(policy):  # the index would drop it: match scenario by scenario
+        return tuple(all(c.matched is True for c in match_context(policy, s.for_user(""))) for s in scenarios)
+    index = ContextIndex((policy,))
+    return tuple(bool(index.matching(s)) for s in scenarios)
+
+
+def _twins(model: TenantModel) -> dict[Any, int]:
+    """Sign-in conditions -> a live policy with them that the context index covers (the evaluator would let it
+    apply), so its bit in the index's answer is exactly "every sign-in condition matches"."""
+    eligible = model.context_index().eligible
+    out: dict[Any, int] = {}
+    for i, p in enumerate(model.live_policies):
+        if eligible >> i & 1:
+            out.setdefault(_sign_in_conditions(p), i)
+    return out
+
+
 def uncompensated(model: TenantModel, policy: Policy, widened: Policy, classes: Sequence[PrincipalClass],
                   scenarios: Sequence[Any]) -> Bypass | None:
     """For each membership class and scenario where ``widened`` would apply but ``policy`` does not, check that
     the enabled policies that do apply are at least as strict as ``policy``. Sign-in conditions are matched
-    once per scenario and verdicts shared between classes, so the cost grows with classes, not users."""
+    once per dimension value (the model's context index) and verdicts shared between classes, so the cost
+    grows with classes, not users.
+
+    Scenarios are grouped by what decides the verdict: the enabled policies whose sign-in conditions match,
+    the client type and the flow (``at_least_as_strict`` reads nothing else of the sign-in). A class is then
+    judged once per group, in order of the group's first scenario, so the first failing scenario (the
+    example) is the one a scenario-by-scenario walk would find."""
     if not classes:
         return None
     d = model.directory
-    enabled = {p.id: p for p in model.policies if p.is_enabled}
-    ctx_match: list[frozenset[str]] = []
-    widened_applies: list[bool] = []
-    for s in scenarios:
-        ctx = s.for_user("")
-        ctx_match.append(frozenset(pid for pid, p in enabled.items()
-                                   if all(c.matched is True for c in match_context(p, ctx))))
-        widened_applies.append(all(c.matched is True for c in match_context(widened, ctx)))
-    verdicts: dict[tuple[int, frozenset[str]], bool] = {}
+    live = model.live_policies
+    position = {p.id: i for i, p in enumerate(live)}
+    by_id = {p.id: p for p in live if p.is_enabled}
+    masks = _enabled_masks(model, scenarios)
+    widened_applies = _context_applies(model, widened, scenarios)
+    own_bit = 1 << position[policy.id] if policy.is_enabled and policy.id in position else 0
+    # (enabled policies matching, client, flow) -> its first scenario, for the scenarios where ``widened``
+    # applies; ``others``: the groups where the policy itself does not apply (all a class in its scope needs)
+    groups: dict[tuple[int, Any, Any], int] = {}
+    for index, (client_app, auth_flow) in enumerate(_client_and_flow(model, scenarios)):
+        if widened_applies[index]:
+            groups.setdefault((masks[index], client_app, auth_flow), index)
+    ordered = sorted(groups.items(), key=lambda item: item[1])
+    others = [(key, index) for key, index in ordered if not key[0] & own_bit]
+    verdicts: dict[tuple[int, Any, Any], bool] = {}
     missed: list[str] = []
     examples: list[dict[str, Any]] = []
     for cls in classes:
@@ -196,19 +300,23 @@ def uncompensated(model: TenantModel, policy: Policy, widened: Policy, classes: 
         if not match_users(widened, rep, d).matched:
             continue
         own = policy.is_enabled and match_users(policy, rep, d).matched
-        for index, scenario in enumerate(scenarios):
-            if not widened_applies[index] or (own and policy.id in ctx_match[index]):
-                continue  # the widened policy would not apply, or the policy itself does
-            applying = ctx_match[index] & cls.in_scope_of
-            key = (index, applying)
-            if key not in verdicts:
-                ctx = scenario.for_user(rep)
-                outcome = Outcome.from_policies(enabled[pid] for pid in sorted(applying))
-                verdicts[key] = at_least_as_strict(outcome, policy, ctx)
-            if not verdicts[key]:
+        scope = 0
+        for pid in cls.in_scope_of:
+            if pid in by_id:
+                scope |= 1 << position[pid]
+        for (mask, client_app, auth_flow), index in (others if own else ordered):
+            applying = mask & scope
+            key = (applying, client_app, auth_flow)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                ctx = scenarios[index].for_user(rep)
+                outcome = Outcome.from_policies(by_id[pid] for pid in sorted(live[i].id for i in bits_of(applying)))
+                verdict = verdicts[key] = at_least_as_strict(outcome, policy, ctx)
+            if not verdict:
                 missed.extend(cls.members)
                 if len(examples) < 3:
-                    examples.append(scenario.for_user(rep).describe() | {"enforcedPolicies": sorted(applying)})
+                    enforced = sorted(live[i].id for i in bits_of(applying))
+                    examples.append(scenarios[index].for_user(rep).describe() | {"enforcedPolicies": enforced})
                 break
     if not missed:
         return None

@@ -10,8 +10,8 @@ from ..coverage import principal_classes
 from ..findings import Finding, Severity, Status
 from ._common import CheckMetadata, dependency_error, make_finding
 from ._policy_checks import (
-    DIRECTORY_INPUTS, SAMPLE, affected, excluded_users, full_grid, model_of, no_policies, ref, uncompensated,
-    responsible_exclusions, without_user_exclusions,
+    DIRECTORY_INPUTS, SAMPLE, affected, excluded_users, model_of, no_policies, ref, responsible_exclusions,
+    shared_full_grid, uncompensated, without_user_exclusions,
 )
 
 METADATA = CheckMetadata(
@@ -44,7 +44,7 @@ def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> 
     model = model_of(snapshot, config)
     if not model.policies:
         return no_policies(METADATA)
-    grid = full_grid(snapshot)
+    grid = shared_full_grid(model)
     evidence: list[dict[str, Any]] = []
     users: set[str] = set()
     compensated = 0

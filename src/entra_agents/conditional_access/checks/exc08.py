@@ -9,7 +9,8 @@ from ..config import AnalysisConfig
 from ..findings import Finding, Severity, Status
 from ._common import CheckMetadata, dependency_error, make_finding
 from ._policy_checks import (
-    DIRECTORY_INPUTS, SAMPLE, affected, by_design, excluded_users, model_of, no_policies, ref, responsible_exclusions,
+    DIRECTORY_INPUTS, SAMPLE, affected, by_design, excluded_users, group_members, model_of, no_policies, ref,
+    responsible_exclusions,
 )
 
 METADATA = CheckMetadata(
@@ -41,7 +42,7 @@ def _objects(model: Any, policy: Any) -> list[dict[str, Any]]:
     for gid in sorted(users.exclude_groups):
         g = raw_groups.get(gid, {})
         nested = any(str(m).lower() in raw_groups for m in g.get("members") or ())
-        out.append({"group": gid, "displayName": d.group_name(gid), "transitiveUsers": len(d.transitive_members(gid)),
+        out.append({"group": gid, "displayName": d.group_name(gid), "transitiveUsers": len(group_members(model, gid)),
                     "nested": nested, "dynamic": "DynamicMembership" in (g.get("groupTypes") or [])})
     out += [{"role": r, "activeHolders": len(d.role_holders(r))} for r in sorted(users.exclude_roles)]
     return out
@@ -56,13 +57,14 @@ def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> 
         return no_policies(METADATA)
     skip = by_design(model)
     population = [u for u in model.directory.enabled_users() if u not in skip]
+    members = frozenset(population)  # one set for every policy's intersection
     if not population:
         return make_finding(METADATA, Status.NOT_APPLICABLE, "No enabled users besides accounts excluded by design.")
     threshold = {"percent": cfg.large_exclusion_percent, "users": cfg.large_exclusion_users,
                  "enabledUsers": len(population)}
     large, users = [], set()
     for policy in (p for p in model.live_policies if p.grant is not None):
-        excluded = excluded_users(model, policy, population)
+        excluded = excluded_users(model, policy, members)
         share = 100.0 * len(excluded) / len(population)
         if excluded and (share >= cfg.large_exclusion_percent or len(excluded) >= cfg.large_exclusion_users):
             if policy.is_enabled:

@@ -13,7 +13,8 @@ from ..findings import Finding, Severity, Status
 from ..policy import Policy
 from ._common import CheckMetadata, dependency_error, make_finding
 from ._policy_checks import (
-    DIRECTORY_INPUTS, SAMPLE, affected, full_grid, model_of, no_policies, ref, scoped_classes, uncompensated,
+    DIRECTORY_INPUTS, SAMPLE, affected, model_of, no_policies, ref, scoped_classes, shared_full_grid,
+    uncompensated,
 )
 
 METADATA = CheckMetadata(
@@ -46,12 +47,12 @@ def control_kinds(policy: Policy) -> set[str]:
     return kinds
 
 
-def _not_enforced_elsewhere(model: TenantModel, snapshot: TenantSnapshot, policy: Policy,
-                            classes: Sequence[PrincipalClass]) -> dict[str, Any] | None:
+def _not_enforced_elsewhere(model: TenantModel, grid: Sequence[Any], policy: Policy,
+                            classes: Sequence[PrincipalClass], enforced: set[str]) -> dict[str, Any] | None:
     """A report-only policy whose grant the enabled policies do not already demand for some user and sign-in,
-    or whose session controls no enabled policy applies: enabling it would change what is enforced."""
-    bypass = uncompensated(model, policy, policy, scoped_classes(model, policy, classes), full_grid(snapshot))
-    enforced = set().union(*(control_kinds(p) for p in model.policies if p.is_enabled))
+    or whose session controls no enabled policy applies (``enforced``: the control kinds of enabled
+    policies): enabling it would change what is enforced."""
+    bypass = uncompensated(model, policy, policy, scoped_classes(model, policy, classes), grid)
     sessions = sorted(k for k in control_kinds(policy) - enforced if k.startswith("session:"))
     if bypass is None and not sessions:
         return None
@@ -75,7 +76,9 @@ def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> 
                  "policies": [ref(p) for p in model.policies]}
     report_only = [p for p in model.policies if p.is_report_only]
     classes = principal_classes(model, model.counted_users()) if report_only else ()
-    pending = [e for p in report_only if (e := _not_enforced_elsewhere(model, snapshot, p, classes))]
+    grid = shared_full_grid(model) if report_only else ()
+    enforced = set().union(*(control_kinds(p) for p in model.policies if p.is_enabled))
+    pending = [e for p in report_only if (e := _not_enforced_elsewhere(model, grid, p, classes, enforced))]
     unknown = [ref(p, note="unknown state: treated as not enforced") for p in model.policies
                if not (p.is_enabled or p.is_report_only or p.state.value == "disabled")]
     evidence = [inventory]
