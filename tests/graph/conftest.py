@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -95,3 +96,10 @@ def small_doc(tenant_data: dict[str, Any], write_tenant: Callable[..., Path]) ->
 def sim(small_doc: TenantDocument) -> Iterator[GraphSimulator]:
     with GraphSimulator(small_doc) as simulator:
         yield simulator
+
+
+@pytest.fixture(autouse=True)
+def _finalize_leftovers_first() -> None:
+    # vcrpy patches httpx process-wide; a context left for the garbage collector by an earlier test (a client or
+    # cassette of another suite) must be finalized before this test records or replays, not in the middle of it.
+    gc.collect()
