@@ -27,11 +27,12 @@ def list_suggestions(args: argparse.Namespace) -> int:
     from entra_agents.cli.run import print_suggestion
 
     db = store()
-    suggestions = db.list_suggestions(status=args.status)
     if args.tenant:
         ids = {args.tenant} | {r["tenant"]["id"] for r in db.list_runs(limit=10_000)
                                if r["tenant"]["source"] == args.tenant}
-        suggestions = [s for s in suggestions if db.suggestion_tenant(s["id"]) in ids]
+        suggestions = [s for tid in sorted(ids) for s in db.list_suggestions(tenant_id=tid, status=args.status)]
+    else:
+        suggestions = db.list_suggestions(status=args.status)
     if args.json:
         print_json(suggestions)
         return 0

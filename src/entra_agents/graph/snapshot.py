@@ -14,20 +14,6 @@ JSON = dict[str, Any]
 
 # Collection names are the tenant-file keys (DESIGN: tenant file contract). ``failed`` uses these names, plus
 # "securityDefaults" and "signInActivity" (users were read, but without their last sign-in).
-COLLECTIONS = (
-    "users",
-    "groups",
-    "directoryRoles",
-    "servicePrincipals",
-    "applications",
-    "conditionalAccessPolicies",
-    "namedLocations",
-    "authenticationStrengthPolicies",
-    "signIns",
-    "directoryAudits",
-    "accessReviews",
-)
-
 # tenant-file key -> TenantSnapshot attribute
 ATTRIBUTES = {
     "users": "users",
@@ -42,6 +28,7 @@ ATTRIBUTES = {
     "directoryAudits": "directory_audits",
     "accessReviews": "access_reviews",
 }
+COLLECTIONS = tuple(ATTRIBUTES)
 
 
 @dataclass

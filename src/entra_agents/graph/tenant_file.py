@@ -20,24 +20,11 @@ import jsonschema
 import yaml
 
 from entra_agents.errors import ContentError
+from entra_agents.graph.snapshot import COLLECTIONS
 
 JSON = dict[str, Any]
 
-TOP_LEVEL_KEYS = (
-    "organization",
-    "securityDefaults",
-    "users",
-    "groups",
-    "directoryRoles",
-    "servicePrincipals",
-    "applications",
-    "conditionalAccessPolicies",
-    "namedLocations",
-    "authenticationStrengthPolicies",
-    "signIns",
-    "directoryAudits",
-    "accessReviews",
-)
+TOP_LEVEL_KEYS = ("organization", "securityDefaults", *COLLECTIONS)
 
 # Which collections a ``members`` id may point into, with the @odata.type Graph gives such a member.
 MEMBER_TYPES = {

@@ -152,11 +152,6 @@ class Store:
         with self._session() as s:
             return [_suggestion_json(r) for r in s.scalars(query).all()]
 
-    def suggestion_tenant(self, suggestion_id: str) -> str:
-        with self._session() as s:
-            row = s.get(SuggestionRow, suggestion_id)
-            return row.tenant_id if row else ""
-
     def update_suggestion(self, suggestion_id: str, **changes: Any) -> dict[str, Any]:
         with self._session() as s:
             row = s.get(SuggestionRow, suggestion_id)
