@@ -4,6 +4,7 @@ secret reaches the recording; a pseudonymized recording keeps the analysis and l
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from pathlib import Path
@@ -63,6 +64,25 @@ def test_demo_recording_analyzes_like_the_fixture(tmp_path: Path, monkeypatch: p
     assert analyze(str(recording)) == expected
     # the issue asks for the size: keep it visible in the test log
     print(f"demo cassette: {(recording / 'cassette.yaml').stat().st_size} bytes")
+
+
+def test_generated_tenant_is_read_and_recorded_as_of_its_date(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated tenant's sign-ins are dated before its asOf: read now, they would all fall outside the 30-day
+    window and the sign-in based checks would have nothing to judge."""
+    path = tmp_path / "gen.yaml"
+    code, _, stderr = cli("tenant", "generate", "--users", "150", "--mutate", "mfa-narrowed-by-risk", "--out",
+                          str(path))
+    assert code == 0, stderr
+    manifest = json.loads(path.with_suffix(".manifest.json").read_text())
+    expected = analyze(f"fixture:{path}")
+    statuses = {f["check"]: f["status"] for f in expected["findings"]}
+    assert statuses["COV-30"] == manifest["expected"]["COV-30"]["status"] == "fail"
+    recording = tmp_path / "rec"
+    record(f"fixture:{path}", recording)
+    assert json.loads((recording / "tenant.json").read_text())["recordedAt"] == manifest["epoch"]
+    offline(monkeypatch)
+    assert analyze(str(recording)) == expected
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,20 @@ def test_unknown_top_level_key(tenant_data: dict[str, Any], write_tenant: Writer
     message = error_for(write_tenant(tenant_data))
     assert "userz: is not a tenant file key" in message
     assert "did you mean 'users'" in message
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-01-01T00:00:00", 20260101])
+def test_as_of_must_be_a_zoned_timestamp(tenant_data: dict[str, Any], write_tenant: Writer, value: Any) -> None:
+    tenant_data["asOf"] = value
+    message = error_for(write_tenant(tenant_data, "tenant.json"))
+    assert ": asOf: " in message and "2026-01-01T00:00:00Z" in message
+
+
+def test_as_of_is_read_in_utc(tenant_data: dict[str, Any], write_tenant: Writer) -> None:
+    tenant_data["asOf"] = "2026-01-01T02:00:00+02:00"
+    assert load_tenant_file(write_tenant(tenant_data, "tenant.json")).as_of == datetime(2026, 1, 1, tzinfo=UTC)
+    del tenant_data["asOf"]
+    assert load_tenant_file(write_tenant(tenant_data, "tenant.json")).as_of is None
 
 
 def test_missing_object_id(tenant_data: dict[str, Any], write_tenant: Writer) -> None:

@@ -47,9 +47,10 @@ def generate_tenant(args: argparse.Namespace) -> int:
     tenant = synthetic.generate(args.users, args.seed, args.mutate)
     out, manifest = synthetic.write(tenant, args.out, args.manifest)
     expected = tenant.manifest["expected"]
-    summary = ", ".join(
-        f"{check} {e['status']}" + (f" ({len(e['affectedUsers'])} users)" if e["affectedUsers"] else "")
-        for check, e in expected.items())
+    reported = [f"{check} {e['status']}" + (f" ({len(e['affected']['users'])} users)" if e["affected"].get("users")
+                                            else "")
+                for check, e in expected.items() if e["status"] != "pass"]
+    summary = ", ".join(reported) or "every check passes"
     applied = tenant.manifest["mutators"]
     print(f"wrote {out} ({args.users} users, seed {args.seed}, "
           f"{'mutators: ' + ', '.join(applied) if applied else 'no mutators'})")

@@ -90,12 +90,13 @@ def graph_vcr(source_base_url: str | None = None, *, request_hook: Any = None) -
 
 
 async def record_client(client: GraphServiceClient, out_dir: str | os.PathLike[str], *, source: RecordingSource,
-                        pseudonymize: bool = False, seed: str | None = None,
-                        force: bool = False) -> TenantSnapshot:
+                        pseudonymize: bool = False, seed: str | None = None, force: bool = False,
+                        as_of: datetime | None = None) -> TenantSnapshot:
     """Load a snapshot through ``client`` while recording it into ``out_dir``; return the (real) snapshot.
 
     The caller owns ``client``. ``out_dir`` must not hold a recording unless ``force``; a directory holding
-    anything else is never replaced.
+    anything else is never replaced. ``as_of`` is the moment the source describes (a tenant file's ``asOf``);
+    the recording is read as of it, and it is kept as ``recordedAt``. None means now.
     """
     if seed is not None and not pseudonymize:
         raise UsageError("--seed makes pseudonymized values reproducible; it needs --pseudonymize")
@@ -107,7 +108,7 @@ async def record_client(client: GraphServiceClient, out_dir: str | os.PathLike[s
     try:
         writer = _CassetteWriter(Pseudonymizer.from_seed(seed) if pseudonymize else None)
         # the loader's look-back window starts from "now": replaying with now=recordedAt sends the same filters
-        started = datetime.now(UTC).replace(microsecond=0)
+        started = (as_of or datetime.now(UTC)).replace(microsecond=0)
         with graph_vcr(base_url_of(client)).use_cassette(
                 str(staged / CASSETTE), record_mode="all", persister=writer, record_on_exception=False):
             snapshot = await load_snapshot(client, now=started)
@@ -155,7 +156,8 @@ async def record_from_spec(spec: str, out_dir: str | os.PathLike[str], *, pseudo
     # a pseudonymized recording is meant to be shared: keep the fixture's file name, not where it lives
     shown = f"{FIXTURE_PREFIX}{Path(spec[len(FIXTURE_PREFIX):]).name}" if kind == "fixture" and pseudonymize else spec
     async with open_tenant(spec) as conn:
-        return await record_client(conn.client, out_dir, source=RecordingSource(kind, shown), **options)
+        return await record_client(conn.client, out_dir, source=RecordingSource(kind, shown), as_of=conn.as_of,
+                                   **options)
 
 
 async def _record_live(out_dir: str | os.PathLike[str], options: dict[str, Any]) -> TenantSnapshot:

@@ -41,7 +41,8 @@ class TenantConnection:
     client: GraphServiceClient
     simulator: GraphSimulator | None = None
     writable: bool = True
-    # A recording is read as of the moment it was made, so look-back filters (sign-ins, audits) match it.
+    # A recording is read as of the moment it was made, a tenant file as of its asOf (if it has one), so
+    # look-back filters (sign-ins, audits) match the data.
     as_of: datetime | None = None
     _snapshot: TenantSnapshot | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
@@ -97,7 +98,8 @@ def _serve(doc: TenantDocument, label: str, stack: AsyncExitStack) -> TenantConn
     sim = stack.enter_context(GraphSimulator(doc))
     client = make_graph_client(sim.base_url)
     stack.push_async_callback(close_graph_client, client)
-    return TenantConnection(kind="fixture", label=label, client=client, simulator=sim, writable=True)
+    return TenantConnection(kind="fixture", label=label, client=client, simulator=sim, writable=True,
+                            as_of=doc.as_of)
 
 
 def _live(stack: AsyncExitStack) -> TenantConnection:

@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from entra_agents.graph.snapshot import COLLECTIONS
 
 JSON = dict[str, Any]
 
-TOP_LEVEL_KEYS = ("organization", "securityDefaults", *COLLECTIONS)
+TOP_LEVEL_KEYS = ("organization", "asOf", "securityDefaults", *COLLECTIONS)
 
 # Which collections a ``members`` id may point into, with the @odata.type Graph gives such a member.
 MEMBER_TYPES = {
@@ -72,6 +73,11 @@ class TenantDocument:
     def organization(self) -> JSON:
         return self.data["organization"]
 
+    @property
+    def as_of(self) -> datetime | None:
+        """When the file's data was true (``asOf``): look-back windows end here. None means now."""
+        return _timestamp(self.data["asOf"]) if self.data.get("asOf") is not None else None
+
     def collection(self, name: str) -> list[JSON]:
         if name not in TOP_LEVEL_KEYS:
             raise KeyError(name)
@@ -114,8 +120,19 @@ def validate_tenant_data(data: Any, file: str, path: Path | None = None) -> Tena
     if errors:
         first = min(errors, key=lambda e: _document_order(data, list(e.absolute_path)))
         raise _schema_error(first, file)
+    if data.get("asOf") is not None and _timestamp(data["asOf"]) is None:
+        raise ContentError(file, "asOf", f"{data['asOf']!r} is not a timestamp with a time zone",
+                           "write an ISO 8601 time such as 2026-01-01T00:00:00Z, or remove asOf to mean now")
     _check_references(data, file)
     return TenantDocument(data=data, path=path or Path(file))
+
+
+def _timestamp(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 # ----------------------------------------------------------------------------------------------- parsing

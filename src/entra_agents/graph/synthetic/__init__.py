@@ -23,12 +23,12 @@ import yaml
 from .activity import build_activity
 from .apps import build_apps
 from .base import MIN_USERS, build_directory
-from .manifest import build_manifest
-from .mutators import CHECKS, MUTATORS, Mutator, resolve
+from .manifest import CHECKS, build_manifest
+from .mutators import MUTATORS, Mutator, resolve
 from .policies import build_policies
 from .reviews import build_access_reviews
 from .scale import Scale, add_groups, add_policies, add_service_principals
-from .state import EPOCH, JSON, Tenant
+from .state import EPOCH, JSON, Tenant, iso
 
 __all__ = ["CHECKS", "EPOCH", "MIN_USERS", "MUTATORS", "GeneratedTenant", "Mutator", "dumps", "generate",
            "manifest_path_for", "write"]
@@ -66,6 +66,7 @@ def generate(users: int, seed: int = 0, mutators: Sequence[str] = (), *, groups:
     build_access_reviews(t)
     document: JSON = {
         "organization": t.organization,
+        "asOf": iso(EPOCH),  # the sign-in log and audits are dated up to here
         "securityDefaults": {"isEnabled": False},
         "users": t.users,
         "groups": t.groups,
@@ -79,7 +80,7 @@ def generate(users: int, seed: int = 0, mutators: Sequence[str] = (), *, groups:
         "directoryAudits": t.audits,
         "accessReviews": t.access_reviews,
     }
-    return GeneratedTenant(document, build_manifest(t, applied, effects))
+    return GeneratedTenant(document, build_manifest(t, applied, effects, policies_scaled=scale.policies is not None))
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]

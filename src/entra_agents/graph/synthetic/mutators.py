@@ -1,15 +1,17 @@
-"""Mutators: each plants one known misconfiguration (or a trap that must not be reported) and says, from its
-own knowledge of whom it exempted, what COV-01, COV-08 and COV-10 must report.
+"""Mutators: each plants one known misconfiguration (or a trap that must not open a gap) and says, from its own
+knowledge of whom it exempted and how, what every check in the catalogue must report because of it.
 
 Why the expected findings simply add up: every mutator that opens a gap does so for its own cohort, a set of
-ordinary staff no other mutator touches (``Tenant.take_cohort``), or for a population no other mutator
-reaches (the large department, Helpdesk Administrators, guests). The cohort is excluded from the baseline
-policy concerned and gets the flawed replacement. Mutators that edit baseline policies for everyone are traps
-that keep coverage intact. So the affected users of ``--mutate all`` are the union of each mutator's own.
+ordinary staff no other mutator touches (``Tenant.take_cohort``: no admins, guests or large-department staff),
+or for a population no other mutator reaches (the large department, Helpdesk Administrators, guests). The
+cohort is excluded from the baseline policy concerned and gets the flawed replacement. Mutators that edit
+baseline policies for everyone are traps that keep coverage intact. So the affected objects of ``--mutate all``
+are the union of each mutator's own, plus what the manifest derives from all of them together (large
+exclusions, apps with sign-ins: see ``manifest``).
 
-The expectations follow the checks as shipped: COV-01 asks for MFA on sign-ins from untrusted locations,
-COV-08 and COV-10 evaluate every named location too. A disabled account, a break-glass account and the
-directory synchronisation account are never affected (``Tenant.counted``).
+The expectations follow the checks as shipped (their rationale says what each asks). Coverage checks judge
+sign-ins from untrusted locations at no sign-in risk unless they are about risk. A disabled account, a
+break-glass account and the directory synchronisation account are never affected (``Tenant.counted``).
 """
 
 from __future__ import annotations
@@ -21,18 +23,34 @@ from .groups import group
 from .policies import REPORT_ONLY, ca_policy, strength_reference, users_condition
 from .state import HELPDESK_ADMINISTRATOR, JSON, Tenant
 
-COV01, COV08, COV10 = "COV-01", "COV-08", "COV-10"
-CHECKS = (COV01, COV08, COV10)
+Objects = dict[str, list[str]]  # affected kind (users, groups, roles, apps, policies) -> object ids
+
+# Checks a cohort fails when it has no enforced control at all on All resources (from an untrusted network, at
+# no risk): no MFA (COV-01), not for Azure management (COV-05), not for risky sign-ins (COV-14), neither MFA nor
+# a managed device (COV-19), and its exclusion from the MFA baseline has no equivalent (EXC-05). COV-29 and
+# COV-30 follow from ``Effect.uncontrolled``.
+UNCONTROLLED = ("COV-01", "COV-05", "COV-14", "COV-19", "EXC-05")
 
 
 @dataclass
 class Effect:
-    """What a mutator did: affected (counted) user ids per check it makes fail, and the objects it touched."""
+    """What a mutator did.
 
-    affected: dict[str, list[str]] = field(default_factory=dict)
+    ``findings``: per check it makes report something, the objects the check must name. ``uncontrolled``: users
+    left with no enforced control at all, per resource ("All" or an appId); the manifest derives COV-29 and
+    COV-30 from it. ``resolves``: baseline findings it fixes. Then the objects it touched.
+    """
+
+    findings: dict[str, Objects] = field(default_factory=dict)
+    uncontrolled: dict[str, list[str]] = field(default_factory=dict)
+    resolves: tuple[str, ...] = ()
     groups: list[str] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+
+
+def users_fail(checks: tuple[str, ...] | list[str], users: list[str]) -> dict[str, Objects]:
+    return {check: {"users": users} for check in checks}
 
 
 @dataclass(frozen=True)
@@ -40,8 +58,8 @@ class Mutator:
     name: str
     description: str
     apply: Callable[[Tenant], Effect]
-    trap: bool = False  # a trap must not produce a finding in the existing checks
-    related_checks: tuple[str, ...] = ()  # catalogue checks (peers §10) that target it beyond COV-01/08/10
+    trap: bool = False  # a trap opens no coverage gap: coverage checks report what the baseline does, or less
+    related_checks: tuple[str, ...] = ()  # catalogue checks (peers §10) that target it, including unbuilt ones
 
 
 def cohort_size(t: Tenant) -> int:
@@ -56,7 +74,7 @@ def _cohort(t: Tenant, slot: int, name: str, description: str) -> tuple[list[str
 def _exclude_group(t: Tenant, policy_key: str, group_id: str) -> str:
     policy = t.policy(policy_key)
     policy["conditions"]["users"]["excludeGroups"].append(group_id)
-    t.changed(policy)
+    t.exclude(policy, t.transitive_users(group_id) if t.has_group(group_id) else [])
     return str(policy["id"])
 
 
@@ -79,7 +97,9 @@ def legacy_gap_client_types(t: Tenant) -> Effect:
     eas = ca_policy(t, "CA102 - Frontline: block Exchange ActiveSync", _scoped(t, g["id"]),
                     client_app_types=["exchangeActiveSync"], controls=["block"])
     t.gap_evidence.append(("legacy", members))
-    return Effect({COV08: t.counted(members)}, [g["id"]], [*changed, mfa["id"], eas["id"]])
+    # browsers and apps still need MFA (CA101), so only the legacy checks see the hole
+    return Effect(users_fail(["COV-08", "EXC-05"], t.counted(members)), groups=[g["id"]],
+                  policies=[*changed, mfa["id"], eas["id"]])
 
 
 def mfa_or_diluted(t: Tenant) -> Effect:
@@ -87,7 +107,9 @@ def mfa_or_diluted(t: Tenant) -> Effect:
     changed = _exclude_group(t, "mfa", g["id"])
     p = ca_policy(t, "CA103 - Field Sales: require MFA or a compliant device", _scoped(t, g["id"]),
                   controls=["mfa", "compliantDevice"], operator="OR")
-    return Effect({COV01: t.counted(members)}, [g["id"]], [changed, p["id"]])
+    # a compliant device skips MFA, but it is a control: COV-19 (MFA or managed device) and COV-29 still pass
+    return Effect(users_fail(["COV-01", "COV-05", "COV-14", "EXC-05"], t.counted(members)), groups=[g["id"]],
+                  policies=[changed, p["id"]])
 
 
 def mfa_narrowed_by_risk(t: Tenant) -> Effect:
@@ -95,7 +117,10 @@ def mfa_narrowed_by_risk(t: Tenant) -> Effect:
     changed = _exclude_group(t, "mfa", g["id"])
     p = ca_policy(t, "CA104 - Research: require MFA for risky sign-ins", _scoped(t, g["id"]),
                   sign_in_risk=["medium", "high"])
-    return Effect({COV01: t.counted(members)}, [g["id"]], [changed, p["id"]])
+    cohort = t.counted(members)
+    # risky sign-ins do need MFA (COV-14 passes); ordinary ones need nothing at all
+    return Effect(users_fail([c for c in UNCONTROLLED if c != "COV-14"], cohort), {"All": cohort},
+                  groups=[g["id"]], policies=[changed, p["id"]])
 
 
 def report_only_only(t: Tenant) -> Effect:
@@ -104,13 +129,17 @@ def report_only_only(t: Tenant) -> Effect:
     p = ca_policy(t, "CA105 - Meeting rooms: block device code flow (pilot)", _scoped(t, g["id"]),
                   state=REPORT_ONLY, controls=["block"], transfer_methods="deviceCodeFlow")
     t.gap_evidence.append(("deviceCode", members))
-    return Effect({COV10: t.counted(members)}, [g["id"]], [changed, p["id"]])
+    # out of CA003, the cohort loses its authentication transfer block too, should CA003 ever have one
+    findings = users_fail(["COV-10", "COV-11", "EXC-05"], t.counted(members))
+    findings["HYG-01"] = {"policies": [p["id"]]}  # it would enforce a block no enabled policy does for them
+    return Effect(findings, groups=[g["id"]], policies=[changed, p["id"]])
 
 
 def large_excluded_group(t: Tenant) -> Effect:
     gid = t.group_ids[f"department:{t.large_department}"]
     changed = _exclude_group(t, "mfa", gid)
-    return Effect({COV01: t.counted(t.transitive_users(gid))}, [gid], [changed])
+    cohort = t.counted(t.transitive_users(gid))
+    return Effect(users_fail(UNCONTROLLED, cohort), {"All": cohort}, groups=[gid], policies=[changed])
 
 
 def nested_excluded_group(t: Tenant) -> Effect:
@@ -122,24 +151,33 @@ def nested_excluded_group(t: Tenant) -> Effect:
     parent = group(t, "mutators", "CA-Exclude-MFA-Exceptions", [engineers["id"], *direct],
                    description="Temporary MFA exceptions approved by the service desk.")
     changed = _exclude_group(t, "mfa", parent["id"])
-    affected = t.counted(t.transitive_users(parent["id"]))
-    return Effect({COV01: affected}, [parent["id"], engineers["id"], night["id"]], [changed])
+    cohort = t.counted(t.transitive_users(parent["id"]))
+    return Effect(users_fail(UNCONTROLLED, cohort), {"All": cohort},
+                  groups=[parent["id"], engineers["id"], night["id"]], policies=[changed])
 
 
 def role_exclusion(t: Tenant) -> Effect:
     policy = t.policy("mfa")
     policy["conditions"]["users"]["excludeRoles"].append(HELPDESK_ADMINISTRATOR)
-    t.changed(policy)
     holders = t.role_holders[HELPDESK_ADMINISTRATOR]
-    return Effect({COV01: t.counted(holders)}, [], [policy["id"]], [HELPDESK_ADMINISTRATOR])
+    t.exclude(policy, holders)
+    cohort = t.counted(holders)
+    findings = users_fail([*UNCONTROLLED, "COV-03"], cohort)  # Helpdesk Administrators are administrators
+    findings["EXC-07"] = {"users": cohort, "roles": [HELPDESK_ADMINISTRATOR], "policies": [policy["id"]]}
+    return Effect(findings, {"All": cohort}, policies=[policy["id"]], roles=[HELPDESK_ADMINISTRATOR])
 
 
 def app_exclusion(t: Tenant) -> Effect:
     members, g = _cohort(t, 5, "Expense Approvers", "Managers who approve expense reports.")
     changed = _exclude_group(t, "mfa", g["id"])
+    expenses = t.app_ids["Expenses"]
     p = ca_policy(t, "CA106 - Expense approvers: require MFA (except Expenses)", _scoped(t, g["id"]),
-                  exclude_apps=[t.app_ids["Expenses"]])
-    return Effect({COV01: t.counted(members)}, [g["id"]], [changed, p["id"]])
+                  exclude_apps=[expenses])
+    cohort = t.counted(members)
+    # Azure management is not Expenses: CA106 still requires MFA there (COV-05 passes)
+    findings = users_fail([c for c in UNCONTROLLED if c != "COV-05"], cohort)
+    findings["EXC-10"] = {"apps": [expenses], "policies": [p["id"]]}
+    return Effect(findings, {expenses: cohort}, groups=[g["id"]], policies=[changed, p["id"]])
 
 
 def guest_type_exclusion(t: Tenant) -> Effect:
@@ -150,8 +188,11 @@ def guest_type_exclusion(t: Tenant) -> Effect:
         "externalTenants": {"@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants",
                             "membershipKind": "all"},
     }
-    t.changed(policy)
-    return Effect({COV01: t.counted(t.guests)}, [], [policy["id"]])
+    t.exclude(policy, t.guests)
+    cohort = t.counted(t.guests)
+    findings = users_fail([*UNCONTROLLED, "COV-07"], cohort)
+    findings["EXC-09"] = {"users": cohort, "policies": [policy["id"]]}
+    return Effect(findings, {"All": cohort}, policies=[policy["id"]])
 
 
 def empty_include_group(t: Tenant) -> Effect:
@@ -160,7 +201,10 @@ def empty_include_group(t: Tenant) -> Effect:
                   description="Meant to hold the contractors CA107 protects; never populated.")
     changed = _exclude_group(t, "mfa", g["id"])
     p = ca_policy(t, "CA107 - Contractors: require MFA", _scoped(t, empty["id"]))
-    return Effect({COV01: t.counted(members)}, [g["id"], empty["id"]], [changed, p["id"]])
+    cohort = t.counted(members)
+    findings = users_fail(UNCONTROLLED, cohort)
+    findings["HYG-03"] = {"policies": [p["id"]], "groups": [empty["id"]]}
+    return Effect(findings, {"All": cohort}, groups=[g["id"], empty["id"]], policies=[changed, p["id"]])
 
 
 def trusted_location_exemption(t: Tenant) -> Effect:
@@ -171,8 +215,11 @@ def trusted_location_exemption(t: Tenant) -> Effect:
     dcf = ca_policy(t, "CA109 - Head office: block device code flow off the corporate network", _scoped(t, g["id"]),
                     locations=_off_network(), controls=["block"], transfer_methods="deviceCodeFlow")
     t.gap_evidence.append(("deviceCodeTrusted", members))
-    # COV-01 evaluates untrusted sign-ins, where CA108 requires MFA: only the device code gap is a finding
-    return Effect({COV10: t.counted(members)}, [g["id"]], [*changed, mfa["id"], dcf["id"]])
+    cohort = t.counted(members)
+    # COV-01 judges untrusted sign-ins, where CA108 requires MFA; skipping it on-net is EXC-11's finding
+    findings = users_fail(["COV-10", "COV-11", "EXC-05"], cohort)
+    findings["EXC-11"] = {"users": cohort, "policies": [mfa["id"]]}
+    return Effect(findings, groups=[g["id"]], policies=[*changed, mfa["id"], dcf["id"]])
 
 
 # ----------------------------------------------------------------------------------------------- traps
@@ -182,14 +229,14 @@ def deleted_group_reference(t: Tenant) -> Effect:
     deleted = t.new_id("mutators:deleted")
     t.deleted_groups.append((deleted, "Legacy-VPN-Users"))
     changed = _exclude_group(t, "mfa", deleted)
-    return Effect({}, [deleted], [changed])
+    return Effect({"HYG-05": {"policies": [changed], "groups": [deleted]}}, groups=[deleted], policies=[changed])
 
 
 def device_code_both_flows(t: Tenant) -> Effect:
     policy = t.policy("deviceCode")
     policy["conditions"]["authenticationFlows"] = {"transferMethods": "deviceCodeFlow,authenticationTransfer"}
     t.changed(policy)
-    return Effect({}, [], [policy["id"]])
+    return Effect(resolves=("COV-11",), policies=[policy["id"]])
 
 
 def auth_strength_instead_of_mfa(t: Tenant) -> Effect:
@@ -197,7 +244,7 @@ def auth_strength_instead_of_mfa(t: Tenant) -> Effect:
     policy["grantControls"]["builtInControls"] = []
     policy["grantControls"]["authenticationStrength"] = strength_reference(t, "mfa")
     t.changed(policy)
-    return Effect({}, [], [policy["id"]])
+    return Effect(policies=[policy["id"]])
 
 
 MUTATORS: tuple[Mutator, ...] = (
@@ -222,7 +269,8 @@ MUTATORS: tuple[Mutator, ...] = (
     Mutator("guest-type-exclusion", "The MFA policy excludes internal and B2B collaboration guests (COV-01).",
             guest_type_exclusion, related_checks=("EXC-09", "COV-07")),
     Mutator("deleted-group-reference", "The MFA policy excludes a group that was deleted; it excludes nobody "
-            "(trap: no finding).", deleted_group_reference, trap=True, related_checks=("HYG-05",)),
+            "(trap: no coverage gap; HYG-05 reports the stale reference).", deleted_group_reference, trap=True,
+            related_checks=("HYG-05",)),
     Mutator("empty-include-group", "A cohort excluded from the MFA policy is meant to be covered by a policy whose "
             "only include group is empty (COV-01).", empty_include_group, related_checks=("HYG-03",)),
     Mutator("trusted-location-exemption", "A cohort's MFA and device-code policies exclude trusted locations: MFA "

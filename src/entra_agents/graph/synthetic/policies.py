@@ -1,11 +1,11 @@
 """Named locations, authentication strengths and the baseline Conditional Access policy set.
 
-The baseline is what a careful administrator deploys and what passes COV-01, COV-08 and COV-10: MFA for all
-users on all resources and all client types, a legacy-authentication block, a device-code-flow block, each
-excluding only the break-glass group and the Directory Synchronization Accounts role. Around it sit policies
-that do not change those checks: phishing-resistant MFA for privileged roles, a country block, a report-only
-compliant-device pilot and a retired (disabled) policy, because real tenants have them and checks must not
-be confused by them.
+The baseline is what a careful administrator deploys first and what passes COV-01, COV-08 and COV-10: MFA for
+all users on all resources and all client types, a legacy-authentication block, a device-code-flow block, each
+excluding only the break-glass group and the Directory Synchronization Accounts role. Around it sit
+phishing-resistant MFA for privileged roles, a country block, a report-only compliant-device pilot and a
+retired (disabled) policy, because real tenants have them and checks must not be confused by them. What it
+leaves for later (``baseline_findings``) is what most real tenants leave too.
 """
 
 from __future__ import annotations
@@ -164,3 +164,20 @@ def _baseline(t: Tenant) -> None:
     ca_policy(t, "CA099 - Old MFA pilot (retired)", users_condition(t), state="disabled", key="retired")
     # the baseline is how the tenant was set up, not a recent change: it is not in the recent audit log
     t.policy_changes.clear()
+
+
+def baseline_findings(t: Tenant) -> dict[str, dict[str, list[str]]]:
+    """What the catalogue reports on the baseline alone, from what it deploys and what it does not.
+
+    Privileged administrators get phishing-resistant MFA (CA004); nobody else does (COV-02). CA003 blocks the
+    device code flow but not authentication transfer (COV-11). No policy protects security-info registration
+    (COV-12), forces a password change at high user risk (COV-15), requires a compliant device (COV-17),
+    blocks unknown platforms (COV-20) or requires app protection on iOS and Android (COV-21). The compliant
+    device pilot is report-only and would enforce a control nothing enforces today (HYG-01).
+    """
+    everyone = t.counted(u["id"] for u in t.users)
+    privileged = {u for role in PRIVILEGED_ROLES for u in t.role_holders.get(role, [])}
+    found = {check: {"users": everyone} for check in ("COV-11", "COV-12", "COV-15", "COV-17", "COV-20", "COV-21")}
+    found["COV-02"] = {"users": [u for u in everyone if u not in privileged]}
+    found["HYG-01"] = {"policies": [t.policy_ids["compliantPilot"]]}
+    return found

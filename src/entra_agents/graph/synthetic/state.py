@@ -87,6 +87,8 @@ class Tenant:
     # an addition's time is set when the audit log is written
     policy_changes: list[tuple[str, str, str | None]] = field(default_factory=list)
     deleted_groups: list[tuple[str, str]] = field(default_factory=list)  # (id, displayName) of deleted groups
+    # policy id -> user ids mutators excluded from it (groups expanded), for the manifest's large exclusions
+    exclusions: dict[str, list[str]] = field(default_factory=dict)
     # (kind, user ids) of gaps mutators opened, so the sign-in log shows them being used
     gap_evidence: list[tuple[str, list[str]]] = field(default_factory=list)
     sign_in_target: int | None = None  # size knob (``scale``): sign-ins to log instead of the default sample
@@ -126,6 +128,9 @@ class Tenant:
     def group(self, group_id: str) -> JSON:
         return self._groups_by_id[group_id]
 
+    def has_group(self, group_id: str) -> bool:
+        return group_id in self._groups_by_id
+
     def policy(self, key: str) -> JSON:
         wanted = self.policy_ids.get(key, key)
         return next(p for p in self.policies if p["id"] == wanted)
@@ -142,6 +147,11 @@ class Tenant:
         when = before_epoch(self.rng("policy-edits"), 1, 20)
         policy["modifiedDateTime"] = max(str(policy["modifiedDateTime"]), when)
         self.policy_changes.append((policy["id"], "Update", when))
+
+    def exclude(self, policy: JSON, user_ids: Iterable[str]) -> None:
+        """Record that a mutator excluded these users from an existing policy (and that it edited it)."""
+        self.exclusions.setdefault(str(policy["id"]), []).extend(user_ids)
+        self.changed(policy)
 
     def transitive_users(self, group_id: str) -> list[str]:
         """User ids in a group directly or through nested groups, in first-seen order."""
