@@ -1,0 +1,1 @@
+"""What the Conditional Access optimization agent can suggest, computed and vetted by the engine."""
