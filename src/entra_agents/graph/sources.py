@@ -4,6 +4,8 @@
 ``fixture:PATH``    a tenant file (YAML or JSON), served by the Graph simulator
 ``DIR``             a directory recorded with vcrpy (it holds ``cassette.yaml``), replayed with no network
 ``live``            Microsoft Graph, signed in with azure-identity as ``ENTRA_AGENTS_*`` says (``graph.live``)
+``graph:URL``       a Graph-compatible endpoint that is already running, e.g. ``entra-agents tenant serve`` at
+                    ``http://127.0.0.1:8080/v1.0``; writable, and sent no credential (a fixed fake token)
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from msgraph import GraphServiceClient
 
@@ -28,8 +31,9 @@ from entra_agents.graph.simulator import GraphSimulator
 from entra_agents.graph.snapshot import TenantSnapshot
 from entra_agents.graph.tenant_file import TenantDocument, load_tenant_file
 
-TenantKind = Literal["fixture", "recorded", "live"]
+TenantKind = Literal["fixture", "recorded", "live", "graph"]
 FIXTURE_PREFIX = "fixture:"
+GRAPH_PREFIX = "graph:"
 
 
 @dataclass
@@ -74,6 +78,10 @@ async def open_tenant(spec: str) -> AsyncIterator[TenantConnection]:
             conn = _serve(_fixture_document(spec[len(FIXTURE_PREFIX):]), spec, stack)
         elif spec == "live":
             conn = _live(stack)
+        elif spec.startswith(GRAPH_PREFIX):
+            client = make_graph_client(_endpoint(spec[len(GRAPH_PREFIX):]))
+            stack.push_async_callback(close_graph_client, client)
+            conn = TenantConnection(kind="graph", label=spec, client=client, writable=True)
         elif spec and is_recording(spec):
             client = stack.enter_context(open_replay(spec))
             # registered after the cassette, so it runs before the cassette is deactivated
@@ -92,6 +100,16 @@ def _fixture_document(raw_path: str) -> TenantDocument:
     if not path.is_file():
         raise UsageError(f"tenant file {raw_path} does not exist; check the path after 'fixture:'")
     return load_tenant_file(path)
+
+
+def _endpoint(raw_url: str) -> str:
+    url = raw_url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--tenant graph:{raw_url}: expected an http(s) URL, e.g. "
+                         "graph:http://127.0.0.1:8080/v1.0 (the address `entra-agents tenant serve` prints)")
+    # `tenant serve` prints the versioned base URL; a bare host:port means the same server
+    return url if parts.path not in ("", "/") else f"{url}/v1.0"
 
 
 def _serve(doc: TenantDocument, label: str, stack: AsyncExitStack) -> TenantConnection:
@@ -116,7 +134,8 @@ def _live(stack: AsyncExitStack) -> TenantConnection:
 
 def _unknown(spec: str) -> UsageError:
     known = ("use 'demo', 'fixture:PATH' (a tenant file), 'live' (Microsoft Graph; check sign-in with "
-             "`entra-agents auth status`) or a directory recorded from a tenant (with cassette.yaml)")
+             "`entra-agents auth status`), 'graph:URL' (a running Graph simulator or Graph-compatible endpoint) "
+             "or a directory recorded from a tenant (with cassette.yaml)")
     p = Path(os.path.expanduser(spec)) if spec else None
     if p is not None and p.is_file() and p.suffix.lower() in (".yaml", ".yml", ".json"):
         return UsageError(f"unknown tenant {spec!r}; to serve a tenant file write --tenant fixture:{spec}")

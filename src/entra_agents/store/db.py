@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,8 +46,10 @@ def iso(value: datetime | None) -> str | None:
 
 
 class Store:
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = now) -> None:
+        """``clock`` is "now" for suggestion reads and actions (a snooze ends when it passes); tests inject one."""
         self.url = url or default_store_url()
+        self.clock = clock
         if self.url.startswith("sqlite:///"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self._engine = create_engine(self.url)
@@ -130,15 +132,28 @@ class Store:
         with self._session() as s:
             row = s.scalars(select(SuggestionRow).where(SuggestionRow.tenant_id == tenant_id,
                                                         SuggestionRow.fingerprint == fingerprint)).first()
-            return _suggestion_json(row) if row else None
+            return self._effective(row) if row else None
 
     def get_suggestion(self, suggestion_id: str) -> dict[str, Any]:
         with self._session() as s:
-            rows = s.scalars(select(SuggestionRow).where(SuggestionRow.id.startswith(suggestion_id))).all()
-            if len(rows) != 1:
-                problem = "not found" if not rows else "matches several suggestions; give more characters"
-                raise UsageError(f"suggestion {suggestion_id}: {problem} (see `entra-agents suggestions list`)")
-            return _suggestion_json(rows[0])
+            return self._effective(_one_suggestion(s, suggestion_id))
+
+    def suggestion_tenant_id(self, suggestion_id: str) -> str:
+        """The tenant a suggestion was made for: an action that writes must reach that tenant and no other."""
+        with self._session() as s:
+            return _one_suggestion(s, suggestion_id).tenant_id
+
+    def change_suggestion(self, suggestion_id: str,
+                          change: Callable[[dict[str, Any], datetime], dict[str, Any]]) -> dict[str, Any]:
+        """Read, change and write one suggestion in one transaction; ``change(doc, now)`` returns the new document
+        (see ``suggestions.lifecycle``) or raises, which leaves the row as it was."""
+        with self._session() as s:
+            row = _one_suggestion(s, suggestion_id, lock=True)
+            at = self.clock()
+            doc = change(_effective_json(row, at), at)
+            row.data = {k: v for k, v in doc.items() if k != "status"} | {"status": doc["status"]}
+            row.status = doc["status"]
+            return _suggestion_json(row)
 
     def list_suggestions(self, *, tenant_id: str | None = None, run_id: str | None = None,
                          status: str | None = None) -> list[dict[str, Any]]:
@@ -148,9 +163,14 @@ class Store:
         if run_id:
             query = query.where(SuggestionRow.run_id == run_id)
         if status:
-            query = query.where(SuggestionRow.status == status)
+            # a snoozed row may read as open (its snooze ended): fetch both, filter on the status as read
+            query = query.where(SuggestionRow.status.in_({status, "snoozed"}))
         with self._session() as s:
-            return [_suggestion_json(r) for r in s.scalars(query).all()]
+            found = [self._effective(r) for r in s.scalars(query).all()]
+        return [d for d in found if not status or d["status"] == status]
+
+    def _effective(self, row: SuggestionRow) -> dict[str, Any]:
+        return _effective_json(row, self.clock())
 
     def update_suggestion(self, suggestion_id: str, **changes: Any) -> dict[str, Any]:
         with self._session() as s:
@@ -171,3 +191,19 @@ def _run_json(row: RunRow) -> dict[str, Any]:
 
 def _suggestion_json(row: SuggestionRow) -> dict[str, Any]:
     return {**row.data, "status": row.status}
+
+
+def _effective_json(row: SuggestionRow, at: datetime) -> dict[str, Any]:
+    from entra_agents.suggestions.lifecycle import effective
+
+    return effective(_suggestion_json(row), at)
+
+
+def _one_suggestion(s: Session, suggestion_id: str, *, lock: bool = False) -> SuggestionRow:
+    query = select(SuggestionRow).where(SuggestionRow.id.startswith(suggestion_id.strip()))
+    # PostgreSQL: two administrators acting at once queue up instead of overwriting each other's history
+    rows = s.scalars(query.with_for_update() if lock else query).all()
+    if len(rows) != 1 or not suggestion_id.strip():
+        problem = "not found" if not rows else "matches several suggestions; give more characters"
+        raise UsageError(f"suggestion {suggestion_id}: {problem} (see `entra-agents suggestions list`)")
+    return rows[0]

@@ -14,6 +14,7 @@ diff says exactly what an administrator's write would change.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 JSON = dict[str, Any]
@@ -117,3 +118,26 @@ def patch_body(policy: JSON, changes: list[Change]) -> JSON:
     updated = apply_changes(policy, changes)
     touched = dict.fromkeys(change["path"].split(".")[0] for change in changes)
     return {key: updated[key] for key in touched}
+
+
+def already_applied(policy: JSON, changes: list[Change]) -> bool:
+    """Whether ``policy`` already holds what ``changes`` would make it (an earlier write landed, or someone made the
+    same edit): applying again must then write nothing."""
+    for change in changes:
+        value = current_value(policy, change["path"])
+        if change["op"] == "replace" and value != change["after"]:
+            return False
+        if change["op"] == "add" and not set(change["values"]) <= set(value or []):
+            return False
+        if change["op"] == "remove" and set(change["values"]) & set(value or []):
+            return False
+    return True
+
+
+def same_changes(left: list[Change], right: list[Change]) -> bool:
+    """Equal as sets of changes: id lists are sets, so neither the order of changes nor of their values counts."""
+    def key(change: Change) -> str:
+        values = change.get("values")
+        return json.dumps({**change, "values": sorted(values)} if values is not None else change, sort_keys=True)
+
+    return sorted(map(key, left)) == sorted(map(key, right))

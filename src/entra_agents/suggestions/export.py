@@ -1,0 +1,62 @@
+"""The objects a suggestion affects, as rows to download (CSV or JSON), named from the tenant when one is open."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from entra_agents.graph.snapshot import TenantSnapshot
+
+JSON = dict[str, Any]
+COLUMNS = ("kind", "id", "displayName", "userPrincipalName")
+# a spreadsheet runs a cell starting with one of these as a formula (CSV injection); tabs and CRs too
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def directory_index(snapshot: TenantSnapshot) -> dict[str, JSON]:
+    """Object id (and appId, roleTemplateId: `affected` may use either) -> the object, over what a suggestion
+    can name: users, groups, roles, applications, service principals and policies."""
+    index: dict[str, JSON] = {}
+    for items in (snapshot.users, snapshot.groups, snapshot.directory_roles, snapshot.applications,
+                  snapshot.service_principals, snapshot.conditional_access_policies):
+        for obj in items:
+            for key in ("appId", "roleTemplateId", "id"):  # the object id wins a clash: set last
+                if obj.get(key):
+                    index[str(obj[key])] = obj
+    return index
+
+
+def names(index: dict[str, JSON]) -> dict[str, str]:
+    return {key: str(obj.get("userPrincipalName") or obj.get("displayName") or "") for key, obj in index.items()
+            if obj.get("userPrincipalName") or obj.get("displayName")}
+
+
+def affected_rows(doc: JSON, index: dict[str, JSON] | None = None) -> list[JSON]:
+    """One row per affected object: kind and id; displayName and userPrincipalName when ``index`` is given."""
+    rows = []
+    for kind, ids in (doc.get("affected") or {}).items():
+        for object_id in ids:
+            row: JSON = {"kind": kind, "id": object_id}
+            if index is not None:
+                obj = index.get(object_id) or {}
+                row["displayName"] = obj.get("displayName")
+                row["userPrincipalName"] = obj.get("userPrincipalName")
+            rows.append(row)
+    return rows
+
+
+def to_csv(rows: list[JSON], *, named: bool) -> str:
+    columns = COLUMNS if named else COLUMNS[:2]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def safe_cell(value: Any) -> str:
+    """The cell as text a spreadsheet shows and never evaluates: tenant names are attacker-controlled."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
