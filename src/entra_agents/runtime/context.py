@@ -8,6 +8,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from entra_agents.agent_config.instructions import ResolvedInstructions
+    from entra_agents.agent_config.monitor import MonitoredObjects
     from entra_agents.conditional_access.config import AnalysisConfig
     from entra_agents.graph.snapshot import TenantSnapshot
     from entra_agents.graph.sources import TenantConnection
@@ -33,8 +35,13 @@ class SkillContext:
     snapshot: TenantSnapshot
     store: Store
     tracer: Tracer
-    # the agent's effective settings: manifest defaults overlaid with the operator's values (never tenant data)
+    # the agent's effective settings: manifest default < stored default < stored for tenant < command line
+    # (operator values, never tenant data)
     settings: dict[str, str]
+    # users/apps/agent identities new in the last 24 h (None: the agent declares no ObjectsToMonitor setting)
+    monitored: MonitoredObjects | None = None
+    # the CustomInstructions setting with the objects it names resolved (None: none configured)
+    instructions: ResolvedInstructions | None = None
     _findings: list[Any] | None = field(default=None, repr=False)
 
     @cached_property

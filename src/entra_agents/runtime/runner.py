@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from entra_agents.errors import ContentError, UsageError
+from entra_agents.agent_config.run_setup import RunSetup, check_overrides, prepare
+from entra_agents.errors import ContentError
 from entra_agents.runtime.agent import run_agent_skill
 from entra_agents.runtime.context import SkillContext, Tracer
 from entra_agents.runtime.filters import ModelObserver
@@ -24,31 +26,12 @@ class RunResult:
     findings: list[dict[str, Any]]
     suggestions: list[dict[str, Any]]
     answers: list[str]
+    # things the operator should see even in a successful run (unresolved instructions, capped work...)
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         run = {k: self.run[k] for k in ("id", "agent", "tenant", "model", "status", "started", "finished", "usage")}
         return {"run": run, "findings": self.findings, "suggestions": self.suggestions}
-
-
-def effective_settings(agent: Any, overrides: dict[str, str]) -> dict[str, str]:
-    known = {s.name: s for s in agent.settings}
-    unknown = sorted(set(overrides) - set(known))
-    if unknown:
-        raise UsageError(f"agent {agent.name}: unknown setting {unknown[0]!r}; "
-                         f"settings are: {', '.join(sorted(known)) or '(none)'}")
-    values = {name: _text(s.default_value) for name, s in known.items()}
-    values.update(overrides)
-    missing = [n for n, s in known.items() if s.required and not values.get(n)]
-    if missing:
-        raise UsageError(f"agent {agent.name}: setting {missing[0]} is required; pass --setting {missing[0]}=VALUE")
-    return values
-
-
-def _text(value: Any) -> str:
-    # Settings reach skills and prompts as text; booleans in the canonical lower-case spelling.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
 
 
 async def _fetch(catalog: Any, ref: str, ctx: SkillContext) -> list[dict[str, Any]]:
@@ -66,7 +49,7 @@ async def _fetch(catalog: Any, ref: str, ctx: SkillContext) -> list[dict[str, An
     return items
 
 
-def _inputs(process: Any, settings: dict[str, str], item: dict[str, Any]) -> dict[str, Any]:
+def _inputs(process: Any, settings: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
     declared = {i.name: i for i in process.inputs}
     values = {name: settings[name] for name in declared if name in settings}
     values.update({k: v for k, v in item.items() if k in declared})
@@ -81,19 +64,53 @@ def _inputs(process: Any, settings: dict[str, str], item: dict[str, Any]) -> dic
     return values
 
 
+def _trace_setup(tracer: Tracer, setup: RunSetup) -> None:
+    for warning in setup.warnings:
+        tracer.event("warning", message=warning)
+    if setup.instructions is not None:
+        tracer.event("custom_instructions", **setup.instructions.to_json())
+    if setup.monitored is not None:
+        tracer.event("monitored_objects", **setup.monitored.to_json())
+        if setup.monitored.deferred:
+            setup.warnings.append("new objects not reviewed in this run (per-run cap): " + ", ".join(
+                f"{count} {kind}" for kind, count in setup.monitored.deferred.items()))
+
+
+def _capped(items: list[dict[str, Any]], setup: RunSetup, tracer: Tracer, usage: dict[str, int]) -> list[dict[str, Any]]:
+    """At most MaxItemsPerRun items, in fetch order; the rest wait for the next run (they are not suggested
+    yet, so the FetchSkill returns them again)."""
+    limit = setup.item_cap()
+    if limit is None or len(items) <= limit:
+        return items
+    deferred = len(items) - limit
+    usage["deferredItems"] = deferred
+    tracer.event("cap", setting="MaxItemsPerRun", limit=limit, fetched=len(items), deferred=deferred)
+    setup.warnings.append(f"{deferred} of {len(items)} items deferred to the next run (MaxItemsPerRun={limit})")
+    return items[:limit]
+
+
 async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: Any, choice: ModelChoice,
                     settings: dict[str, str] | None = None) -> RunResult:
+    """Run ``agent_name``. Settings: ``settings`` (the command line) > stored for the tenant > stored default >
+    manifest default."""
     agent = catalog.agent(agent_name)
-    values = effective_settings(agent, settings or {})
+    overrides = settings or {}
+    check_overrides(agent, overrides)
     service = build_service(choice)
+    # "New in the last 24 h" is measured from the moment the data describes: a recording's or tenant file's
+    # own time, else now (when the loader reads the live tenant).
+    as_of = connection.as_of or datetime.now(UTC)
     snapshot = await connection.snapshot()
+    setup = prepare(agent, store, snapshot, as_of, overrides)
+    values = setup.values
     run_id = store.create_run(agent=agent.name, tenant_id=snapshot.tenant_id, tenant_name=snapshot.display_name,
                               tenant_source=connection.label, model=choice.spec)
     tracer = Tracer(store, run_id)
     ctx = SkillContext(agent=agent.name, run_id=run_id, connection=connection, snapshot=snapshot, store=store,
-                       tracer=tracer, settings=values)
-    tracer.event("run_started", agent=agent.name, model=choice.spec, llm=choice.is_llm, settings=values,
+                       tracer=tracer, settings=values, monitored=setup.monitored, instructions=setup.instructions)
+    tracer.event("run_started", agent=agent.name, model=choice.spec, llm=choice.is_llm, **setup.trace_settings(),
                  tenant={"id": snapshot.tenant_id, "source": connection.label}, failedCollections=snapshot.failed)
+    _trace_setup(tracer, setup)
     observer = ModelObserver(ctx)
     observer.attach(service)
     usage = {"modelCalls": 0, "promptTokens": 0, "completionTokens": 0, "items": 0}
@@ -103,8 +120,9 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
         trigger = agent.triggers[0]
         items = await _fetch(catalog, trigger.fetch_skill, ctx) if trigger.fetch_skill else [{}]
         process = catalog.skill(trigger.process_skill)
-        for item in items:
-            outcome = await run_agent_skill(catalog, process, _inputs(process, values, item), ctx=ctx,
+        inputs = {**values, **setup.model_inputs()}
+        for item in _capped(items, setup, tracer, usage):
+            outcome = await run_agent_skill(catalog, process, _inputs(process, inputs, item), ctx=ctx,
                                             service=service, choice=choice, observer=observer)
             answers.append(outcome.answer)
             usage["items"] += 1
@@ -119,4 +137,4 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
     finally:
         store.finish_run(run_id, status=status, usage=usage, error=error)
     return RunResult(run=store.get_run(run_id), findings=store.findings(run_id),
-                     suggestions=store.list_suggestions(run_id=run_id), answers=answers)
+                     suggestions=store.list_suggestions(run_id=run_id), answers=answers, warnings=setup.warnings)

@@ -64,3 +64,31 @@ class SuggestionRow(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AgentConfigRow(Base):
+    """Stored configuration of one agent: for one tenant, or (tenant_id "") the default for every tenant."""
+
+    __tablename__ = "agent_configs"
+    __table_args__ = (UniqueConstraint("agent", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(200), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # setting name -> normalised text
+    webhooks: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{url, format}]; urls are secrets
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class AgentConfigChangeRow(Base):
+    """Who changed an agent's configuration, when, and what (secret values and webhook URLs redacted)."""
+
+    __tablename__ = "agent_config_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(200), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    changes: Mapped[list[Any]] = mapped_column(JSON)
