@@ -1,9 +1,10 @@
-"""`runs list|show`: past runs and the chain of reasoning behind each."""
+"""`runs list|show|report`: past runs, the chain of reasoning behind each, and a run's report."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from entra_agents.cli.common import add_json, indent, print_json, store
@@ -20,6 +21,13 @@ def register(sub: Any) -> None:
     show.add_argument("run_id", metavar="ID", help="run id (a unique prefix is enough)")
     add_json(show)
     show.set_defaults(handler=show_run)
+    report = actions.add_parser("report", help="a run's report: summary, unprotected users and apps, suggestions, "
+                                               "activity, errors")
+    report.add_argument("run_id", metavar="RUN_ID", help="run id (a unique prefix is enough)")
+    report.add_argument("--format", choices=("md", "html"), default="md",
+                        help="md (Markdown, default) or html (one self-contained page)")
+    report.add_argument("--out", metavar="FILE", default=None, help="write to FILE instead of standard output")
+    report.set_defaults(handler=report_run)
 
 
 def list_runs(args: argparse.Namespace) -> int:
@@ -76,4 +84,19 @@ def show_run(args: argparse.Namespace) -> int:
         print(f"error: {run['error']}")
     for event in events:
         print(indent(f"{event['seq']:>3}  {describe(event)}", "  "))
+    return 0
+
+
+def report_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from entra_agents.reports.run_report import render_html, render_markdown
+
+    render = render_html if args.format == "html" else render_markdown
+    text = render(store(), args.run_id)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -128,6 +128,7 @@ def gather(store: RunStore, run_id: str) -> RunReport:
     suggestions = store.list_suggestions(run_id=run_id)
     started = next((e for e in trace if e.get("kind") == "run_started"), {})
     coverage = [_gap(f) for f in findings if _is_coverage_gap(f)]
+    users, apps = unprotected(findings)
     return RunReport(
         run_id=run_id, agent=run["agent"], tenant_id=run["tenant"]["id"],
         tenant_name=run["tenant"].get("displayName") or "", tenant_source=run["tenant"].get("source") or "",
@@ -136,8 +137,7 @@ def gather(store: RunStore, run_id: str) -> RunReport:
         usage={k: v for k, v in (run.get("usage") or {}).items() if isinstance(v, int)},
         check_counts=dict(Counter(str(f.get("status")) for f in findings)),
         coverage=coverage,
-        unprotected_users=len(_distinct(findings, ("users",))),
-        unprotected_apps=len(_distinct(findings, ("apps", "servicePrincipals"))),
+        unprotected_users=len(users), unprotected_apps=len(apps),
         suggestions=sorted((_suggestion(s) for s in suggestions), key=lambda s: _priority_rank(s.priority)),
         activity=_activity(trace),
         problems=_problems(run, trace, findings),
@@ -155,6 +155,11 @@ def _ids(finding: JSON, kinds: tuple[str, ...]) -> list[str]:
 
 def _distinct(findings: list[JSON], kinds: tuple[str, ...]) -> set[str]:
     return {i for f in findings if _is_coverage_gap(f) for i in _ids(f, kinds)}
+
+
+def unprotected(findings: list[JSON]) -> tuple[set[str], set[str]]:
+    """Distinct (users, apps) that at least one coverage check reports as unprotected."""
+    return _distinct(findings, ("users",)), _distinct(findings, ("apps", "servicePrincipals"))
 
 
 def _gap(finding: JSON) -> CoverageGap:
@@ -219,9 +224,11 @@ def _problems(run: JSON, trace: list[JSON], findings: list[JSON]) -> list[Proble
     return problems
 
 
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _seconds(started: str | None, finished: str | None) -> float | None:
     if not started or not finished:
         return None
-    delta = datetime.fromisoformat(finished.replace("Z", "+00:00")) - datetime.fromisoformat(
-        started.replace("Z", "+00:00"))
-    return delta.total_seconds()
+    return (parse_time(finished) - parse_time(started)).total_seconds()
