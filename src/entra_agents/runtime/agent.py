@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from semantic_kernel import Kernel
 from semantic_kernel.connectors.ai import FunctionChoiceBehavior
@@ -17,16 +17,31 @@ from entra_agents.runtime.context import SkillContext
 from entra_agents.runtime.filters import ModelObserver, RunFilters
 from entra_agents.runtime.models.offline import OfflineSettings, Workflow
 from entra_agents.runtime.models.providers import ModelChoice
-from entra_agents.runtime.tools import gpt_tool, python_tool, tool_name
+from entra_agents.runtime.models.usage import TokenUsage
+from entra_agents.runtime.tools import advertised_schema, gpt_tool, python_tool, tool_name
+from entra_agents.runtime.validation import ToolCallKernel
 
 # Each tool call is one model round trip; a remediation needs a handful. Bounded so a looping model stops.
 MAX_TOOL_ROUNDS = 12
+# Prompt-wide declaration (``execution_settings.default.required_tool: SkillName``), read for every model:
+# the skill whose successful call is the item's output. Ending without it earns one reminder, then the item fails.
+REQUIRED_TOOL_KEY = "required_tool"
+
+ItemStatus = Literal["succeeded", "failed", "refused"]
 
 
 @dataclass
 class AgentOutcome:
     answer: str
-    usage: dict[str, int]
+    tokens: TokenUsage
+    status: ItemStatus = "succeeded"
+    error: str | None = None
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """The counts the runner sums per run today; ``tokens`` has the total and where the numbers came from."""
+        return {"modelCalls": self.tokens.model_calls, "promptTokens": self.tokens.prompt_tokens,
+                "completionTokens": self.tokens.completion_tokens}
 
 
 def build_tools(catalog: Any, skill: Any, ctx: SkillContext) -> dict[str, tuple[Any, KernelFunction]]:
@@ -74,6 +89,7 @@ def execution_settings(service: Any, choice: ModelChoice, raw: dict[str, Any], s
     chosen = dict(raw.get(choice.settings_key) or raw.get("default") or {})
     # The prompt never decides which tools run or whether they auto-invoke: the agent's ChildSkills do.
     chosen.pop("function_choice_behavior", None)
+    chosen.pop(REQUIRED_TOOL_KEY, None)
     if choice.kind == "offline":
         workflow = Workflow.parse(chosen, source)
         return OfflineSettings(service_id=service.service_id, function_choice_behavior=behavior,
@@ -84,33 +100,63 @@ def execution_settings(service: Any, choice: ModelChoice, raw: dict[str, Any], s
                           **{k: v for k, v in chosen.items() if k in settings_class.model_fields})
 
 
-def _usage(history: ChatHistory) -> dict[str, int]:
-    total = {"modelCalls": 0, "promptTokens": 0, "completionTokens": 0}
-    for message in history.messages:
-        if message.role.value != "assistant":
-            continue
-        total["modelCalls"] += 1
-        usage = (message.metadata or {}).get("usage")
-        total["promptTokens"] += int(getattr(usage, "prompt_tokens", 0) or 0)
-        total["completionTokens"] += int(getattr(usage, "completion_tokens", 0) or 0)
-    return total
+def required_tool(raw: dict[str, Any], source: str, tools: dict[str, tuple[Any, KernelFunction]]) -> str | None:
+    name = (raw.get("default") or {}).get(REQUIRED_TOOL_KEY)
+    if name is None:
+        return None
+    offered = sorted(child.name for child, _ in tools.values())
+    if name not in offered:
+        raise ContentError(source, f"execution_settings.default.{REQUIRED_TOOL_KEY}",
+                           f"`{name}` is not one of the agent's tools", f"name one of: {', '.join(offered)}")
+    return str(name)
+
+
+def _reminder(tool: str) -> str:
+    # A system message: it is the runtime speaking, and the models' turn logic keys on the last user message.
+    return (f"You ended without a successful call to {tool}, which this task requires. Call {tool} now with "
+            "valid arguments. If you end again without it, this task is recorded as failed.")
 
 
 async def run_agent_skill(catalog: Any, skill: Any, inputs: dict[str, Any], *, ctx: SkillContext,
                           service: Any, choice: ModelChoice, observer: ModelObserver) -> AgentOutcome:
-    observer.new_task()
-    kernel = Kernel()
+    kernel = ToolCallKernel()
     kernel.add_service(service)
     tools = build_tools(catalog, skill, ctx)
     for _, (child, function) in tools.items():
         kernel.add_function(function.plugin_name, function)
+    observer.new_task({name: advertised_schema(function) for name, (_, function) in tools.items()})
     RunFilters(ctx, {name: child for name, (child, _) in tools.items()}, observer).install(kernel)
 
     history, raw_settings = await render_history(catalog, skill, inputs, kernel)
-    settings = execution_settings(service, choice, raw_settings, str(skill.file), list(tools))
+    source = str(catalog.prompt(skill.prompt).file) if skill.prompt else str(skill.file)
+    settings = execution_settings(service, choice, raw_settings, source, list(tools))
+    required = required_tool(raw_settings, source, tools)
     ctx.tracer.event("task", skill=skill.full_name, inputs=inputs, tools=sorted(tools))
+    item = observer.item
+    reply = await _complete(service, history, settings, kernel, observer)
+    if required and required not in item.succeeded and item.failure is None and item.refusal is None:
+        if item.spend_correction():
+            ctx.tracer.event("reminder", tool=required)
+            history.add_system_message(_reminder(required))
+            reply = await _complete(service, history, settings, kernel, observer)
+        if required not in item.succeeded and item.failure is None and item.refusal is None:
+            item.failure = f"the model ended without a successful call to the required tool {required}"
+    outcome = AgentOutcome(answer=(reply.content if reply else "") or "", tokens=item.usage)
+    if item.refusal is not None:
+        outcome.status, outcome.error = "refused", f"the model refused: {item.refusal}"
+    elif item.failure is not None:
+        outcome.status, outcome.error = "failed", item.failure
+    if outcome.status != "succeeded":
+        ctx.tracer.event("item_failed", skill=skill.full_name, status=outcome.status, reason=outcome.error,
+                         inputs=inputs)
+    return outcome
+
+
+async def _complete(service: Any, history: ChatHistory, settings: Any, kernel: Kernel,
+                    observer: ModelObserver) -> Any:
+    """One run of SK's auto-invocation loop; its final reply joins the history."""
     reply = await service.get_chat_message_content(history, settings, kernel=kernel, arguments=KernelArguments())
     observer.sweep(history)
     if reply is not None:
         history.add_message(reply)
-    return AgentOutcome(answer=(reply.content if reply else "") or "", usage=_usage(history))
+    return reply

@@ -6,17 +6,32 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from semantic_kernel import Kernel
-from semantic_kernel.contents import ChatHistory, FunctionCallContent, FunctionResultContent
+from semantic_kernel.contents import (
+    AuthorRole,
+    ChatHistory,
+    ChatMessageContent,
+    FunctionCallContent,
+    FunctionResultContent,
+    TextContent,
+)
+from semantic_kernel.contents.utils.finish_reason import FinishReason
 from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes, FunctionInvocationContext
 from semantic_kernel.functions import FunctionResult
 
 from entra_agents.runtime import guard
 from entra_agents.runtime.context import SkillContext
+from entra_agents.runtime.models.usage import TokenUsage, turn_usage
+from entra_agents.runtime.validation import METADATA_KEY as INVALID_METADATA_KEY
+from entra_agents.runtime.validation import check_call
 
 Next = Callable[[Any], Awaitable[None]]
+
+CORRECTIONS_PER_ITEM = 1
+ONE_CORRECTION_NOTE = "Correct the call; another invalid output stops this task."
 
 
 def digest(value: Any) -> dict[str, Any]:
@@ -40,17 +55,42 @@ def _json_or_text(arguments: Any) -> Any:
     return dict(arguments or {})
 
 
-class ModelObserver:
-    """Traces every model reply, and tool calls Semantic Kernel rejected before any filter ran.
+@dataclass
+class ItemState:
+    """What one item's conversation has done so far: what the observer and the filters decide on."""
 
-    SK answers a call with an unknown tool name or unexpected arguments itself ("please retry"), so neither
-    the guard nor the trace filter sees it. Those attempts are still attempts: they go in the trace too.
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Tool name -> the parameters schema the model was shown."""
+    usage: TokenUsage = field(default_factory=TokenUsage)
+    corrections_used: int = 0
+    succeeded: set[str] = field(default_factory=set)
+    """Skill names whose function ran and did not answer ``{"error": ...}`` (not refused, not rejected)."""
+    failure: str | None = None
+    refusal: str | None = None
+
+    def spend_correction(self) -> bool:
+        """One correction per item, whatever went wrong (invalid call, missing required tool); then it stops."""
+        if self.corrections_used >= CORRECTIONS_PER_ITEM:
+            return False
+        self.corrections_used += 1
+        return True
+
+
+class ModelObserver:
+    """Sees every model reply before Semantic Kernel acts on it: traces it with its token usage, records a
+    refusal, and checks its tool calls against the advertised schemas.
+
+    An invalid call is answered with its validation error (``validation.ToolCallKernel``) the first time; the
+    second invalid reply in the same item is replaced by a text reply, so SK's loop ends without running any of
+    its calls, and the item is marked failed. SK's own rejections (should any call get past the check) are
+    still traced by ``sweep``.
     """
 
     def __init__(self, ctx: SkillContext) -> None:
         self.ctx = ctx
         self.filtered_calls: set[str] = set()
         self.reported: set[str] = set()
+        self.item = ItemState()
 
     def attach(self, service: Any) -> None:
         original = type(service)._inner_get_chat_message_contents
@@ -58,17 +98,45 @@ class ModelObserver:
         async def observed(chat_history: ChatHistory, settings: Any) -> Any:
             self.sweep(chat_history)
             replies = await original(service, chat_history, settings)
-            for reply in replies[:1]:
-                self.ctx.tracer.event("model_turn", **model_turn_event(reply))
+            if replies:
+                usage = turn_usage(replies[0])
+                self.item.usage.add(usage)
+                self.ctx.tracer.event("model_turn", **model_turn_event(replies[0]), usage=usage.as_json())
+                replies[0] = self.police(replies[0])
             return replies
 
         # An instance attribute shadows the method for this run's service only (works for any connector).
         object.__setattr__(service, "_inner_get_chat_message_contents", observed)
 
-    def new_task(self) -> None:
+    def new_task(self, schemas: dict[str, dict[str, Any]]) -> None:
         # Call ids are only unique within one conversation; each task starts a new one.
         self.filtered_calls.clear()
         self.reported.clear()
+        self.item = ItemState(schemas=schemas)
+
+    def police(self, reply: ChatMessageContent) -> ChatMessageContent:
+        """The reply SK may act on: unchanged, with rejected calls marked, or stripped of its calls."""
+        calls = [item for item in reply.items if isinstance(item, FunctionCallContent)]
+        refusal = refusal_text(reply)
+        if refusal is not None:
+            # The provider's safety system declined: recorded as such, never argued with, nothing runs.
+            self.item.refusal = refusal
+            self.ctx.tracer.event("model_refusal", text=refusal, droppedToolCalls=len(calls))
+            return _text_reply(reply, refusal) if calls else reply
+        problems = [(call, problem) for call in calls
+                    if (problem := check_call(call.name or "", call.arguments, self.item.schemas))]
+        if not problems:
+            return reply
+        corrected = self.item.spend_correction()
+        for call, problem in problems:
+            self.reported.add(call.id or "")
+            self.ctx.tracer.event("tool_rejected", tool=call.name or "", callId=call.id or "", reason=problem,
+                                  arguments=_json_or_text(call.arguments), stopsItem=not corrected)
+            call.metadata[INVALID_METADATA_KEY] = problem + (" " + ONE_CORRECTION_NOTE if corrected else "")
+        if corrected:
+            return reply
+        self.item.failure = f"invalid tool call after the one correction allowed per item: {problems[0][1]}"
+        return _text_reply(reply, f"[entra-agents] item stopped: {self.item.failure}")
 
     def sweep(self, chat_history: ChatHistory) -> None:
         for message in chat_history.messages:
@@ -80,6 +148,29 @@ class ModelObserver:
                 self.reported.add(item.id)
                 self.ctx.tracer.event("tool_rejected", tool=item.name or "", callId=item.id,
                                       reason=str(item.result)[:300])
+
+
+def refusal_text(reply: ChatMessageContent) -> str | None:
+    """``message.refusal`` of an OpenAI-style response (SK keeps only its text, as ordinary content)."""
+    choices = getattr(reply.inner_content, "choices", None) or []
+    message = getattr(choices[0], "message", None) if choices else None
+    refusal = getattr(message, "refusal", None)
+    return refusal if isinstance(refusal, str) and refusal else None
+
+
+def _is_error_result(value: Any) -> bool:
+    # Python tools report an expected failure as the JSON object {"error": ...} (tools.python_tool).
+    if isinstance(value, str) and value.startswith('{"error"'):
+        try:
+            return "error" in json.loads(value)
+        except ValueError:
+            return False
+    return False
+
+
+def _text_reply(reply: ChatMessageContent, text: str) -> ChatMessageContent:
+    return ChatMessageContent(role=AuthorRole.ASSISTANT, items=[TextContent(text=text)], ai_model_id=reply.ai_model_id,
+                              metadata=reply.metadata, finish_reason=FinishReason.STOP)
 
 
 class RunFilters:
@@ -127,6 +218,8 @@ class RunFilters:
             await next(context)
             value = context.result.value if context.result else None
             event["result"] = digest(value)
+            if skill is not None and not _is_error_result(value):
+                self.observer.item.succeeded.add(skill.name)
         except Exception as exc:
             event["error"] = f"{type(exc).__name__}: {exc}"
             raise

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from semantic_kernel.connectors.ai.function_calling_utils import kernel_function_metadata_to_function_call_format
 from semantic_kernel.functions import KernelFunction, KernelFunctionFromMethod, KernelFunctionFromPrompt
 from semantic_kernel.prompt_template import InputVariable, PromptTemplateConfig
 
@@ -26,6 +27,12 @@ def tool_name(skill: Any) -> str:
 def to_tool_result(value: Any) -> str:
     # SK sends str(value) to the model; JSON keeps it parseable and avoids Python reprs.
     return value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+
+
+def advertised_schema(function: KernelFunction) -> dict[str, Any]:
+    """The parameters' JSON schema exactly as the model is shown it (the same helper the OpenAI connector uses),
+    so calls are validated against what the model saw, not against a second description of the tool."""
+    return kernel_function_metadata_to_function_call_format(function.metadata)["function"]["parameters"]
 
 
 def python_tool(skill: Any, ctx: SkillContext) -> KernelFunction:
@@ -73,8 +80,10 @@ def gpt_tool(skill: Any, catalog: Any) -> KernelFunction:
         config = PromptTemplateConfig(name=skill.name, template=template, template_format="semantic-kernel")
     config.name = skill.name
     config.description = skill.description_for_model or skill.description
+    # Security Copilot inputs are text. Without a json_schema SK advertises them as {"type": "object"}, and its
+    # TYPE_MAPPING takes Python type names: "str" is what makes the model see {"type": "string"}.
     config.input_variables = [InputVariable(name=i.name, description=i.description or "", is_required=i.required,
-                                            default=i.default_value) for i in skill.inputs]
+                                            default=i.default_value, json_schema="str") for i in skill.inputs]
     # The prompt may not name tools: a GPT skill is a single completion, never a tool loop.
     config.execution_settings = {key: value for key, value in config.execution_settings.items()}
     for settings in config.execution_settings.values():

@@ -32,6 +32,7 @@ from semantic_kernel.contents import (
 from semantic_kernel.contents.utils.finish_reason import FinishReason
 
 from entra_agents.errors import ContentError
+from entra_agents.runtime.validation import INVALID_PREFIX
 from entra_agents.runtime.models.base import (
     LocalChatCompletion,
     LocalSettings,
@@ -117,7 +118,7 @@ def parse_inputs(user_text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _result_value(raw: Any) -> Any:
+def result_value(raw: Any) -> Any:
     if isinstance(raw, str):
         try:
             return json.loads(raw)
@@ -129,8 +130,9 @@ def _result_value(raw: Any) -> Any:
 def _is_failure(value: Any) -> bool:
     if isinstance(value, dict):
         return "error" in value
-    # Refusals by our guard and rejections by Semantic Kernel arrive as plain text.
-    return isinstance(value, str) and (value.startswith("REFUSED") or "not part of the provided tools" in value
+    # Refusals by our guard, our argument validation and rejections by Semantic Kernel arrive as plain text.
+    return isinstance(value, str) and (value.startswith(("REFUSED", INVALID_PREFIX))
+                                       or "not part of the provided tools" in value
                                        or "Please revise the arguments" in value)
 
 
@@ -143,7 +145,7 @@ class OfflineChatCompletion(LocalChatCompletion):
     async def _inner_get_chat_message_contents(self, chat_history: ChatHistory, settings: Any) -> list[ChatMessageContent]:
         workflow = Workflow(workflow=[Step.model_validate(s) for s in settings.workflow], answer=settings.answer)
         user_text, turn = turn_since_user(chat_history)
-        results = {r.function_name: _result_value(r.result) for r in tool_results(turn)}
+        results = {r.function_name: result_value(r.result) for r in tool_results(turn)}
         failed = next(((name, value) for name, value in results.items() if _is_failure(value)), None)
         if failed:
             # A real model would not claim success after a failed step; neither do we.
