@@ -6,7 +6,17 @@ import copy
 import itertools
 from typing import Any
 
-from ca_fixtures import BG1, BG2, BOB, G_BREAKGLASS, G_ENG, G_STAFF, P_MFA, base_document, ca_policy
+from ca_fixtures import (
+    BG1,
+    BG2,
+    BOB,
+    G_BREAKGLASS,
+    G_ENG,
+    G_STAFF,
+    P_MFA,
+    base_document,
+    ca_policy,
+)
 from cov_fixtures import snapshot
 
 from entra_agents.conditional_access.config import AnalysisConfig

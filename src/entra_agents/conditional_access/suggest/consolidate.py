@@ -49,7 +49,14 @@ from ..evaluator import ALL_RESOURCES, UNTRUSTED, Outcome, match_context, match_
 from ..policy import APP_TOKENS, AuthFlow, ClientApp, Policy
 from ..principals import DIRECTORY_SYNCHRONIZATION_ACCOUNTS
 from ..remediation import check_lockout
-from ..scenarios import ALL_PLATFORMS, SIGN_IN_RISKS, TRUSTED, RiskScenario, Scenario, location_grid
+from ..scenarios import (
+    ALL_PLATFORMS,
+    SIGN_IN_RISKS,
+    TRUSTED,
+    RiskScenario,
+    Scenario,
+    location_grid,
+)
 from ._shared import JSON, live_policy_json, name_of, new_policy_body, parse
 from .candidate import Candidate
 
