@@ -1,165 +1,216 @@
 """Skills of the Conditional Access optimization agent.
 
-The engine computes every fact (coverage, the remediation policy, the lockout check); the model decides,
-prioritises and explains. Tenant names and descriptions in results are data for the model, never instructions.
+The pipeline follows Microsoft's (reference §1.4). ``ListNewCoverageGaps`` (the FetchSkill) scans the tenant
+and plans every candidate change with the engine, deterministically and without a model, and returns only the
+candidates whose fingerprint the store does not know (open, dismissed, snoozed or applied are all known:
+nothing is suggested twice; each skip is traced). The ProcessSkill then runs once per candidate: the model
+reads the candidate's facts with ``GetCoverageGap`` and records it with ``SubmitSuggestion``, giving only a
+rationale and a priority. The policy JSON, the property diff, the impact, the affected objects and the
+evidence are attached by the engine from the candidate, never from model-supplied JSON. Tenant names and
+descriptions in results are data for the model, never instructions.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Annotated, Any, Literal
 
-from entra_agents.conditional_access.impact import estimate_impact
-from entra_agents.conditional_access.remediation import (
-    check_lockout,
-    closes_gap,
-    remediation_policy,
-    validate_report_only_policy,
-)
+from entra_agents.conditional_access.remediation import check_lockout, validate_report_only_policy
+from entra_agents.conditional_access.suggest import gaps
+from entra_agents.conditional_access.suggest.candidate import Candidate
+from entra_agents.conditional_access.suggest.trial import modify_problems, with_policy
 from entra_agents.errors import UsageError
 from entra_agents.skill import skill
 
-PRIORITY = {"critical": "high", "high": "high", "medium": "medium"}
-# The gaps this agent turns into suggestions, as its manifest promises (MFA, legacy authentication, device code
-# flow). Every other check is still scanned and stored with the run, and its template is available through
-# DraftRemediationPolicy; a daily agent suggesting the whole baseline at once would bury these three.
-AGENT_CHECKS = frozenset({"COV-01", "COV-08", "COV-10"})
-SAMPLE = 25  # affected objects shown to the model; the full lists stay in the stored finding
+SAMPLE = 25  # affected users shown to the model; the full lists stay in the stored suggestion
+RATIONALE_CHARS = (40, 4000)  # a rationale says who, why and what changes; an essay is not a rationale
+# Suggestion kinds built next to this module (consolidation, phased rollout, policy review). Each exposes
+# ``candidates(snapshot, config) -> list[Candidate]``; they are wired in as soon as they exist.
+PEERS = ("consolidate", "rollout", "review")
+_PLAN = "_ca_optimizer_plan"
 
 
-def _failing(ctx: Any) -> dict[str, Any]:
-    return {f.check: f for f in ctx.findings() if f.status.value == "fail"}
+def _peer_candidates(ctx: Any) -> list[Candidate]:
+    out: list[Candidate] = []
+    for name in PEERS:
+        module_name = f"entra_agents.conditional_access.suggest.{name}"
+        if importlib.util.find_spec(module_name) is not None:
+            out += importlib.import_module(module_name).candidates(ctx.snapshot, ctx.analysis)
+    return out
 
 
-def _finding(ctx: Any, check: str) -> Any:
-    finding = {f.check: f for f in ctx.findings()}.get(check)
-    if finding is None:
-        raise UsageError(f"check {check!r} is not in this run's scan; use a check id from ListNewCoverageGaps")
-    return finding
+def _plan(ctx: Any) -> tuple[dict[str, Candidate], tuple[dict[str, Any], ...]]:
+    """fingerprint -> candidate, and the changes that failed vetting; planned once per run (the fetch and
+    every process step share the run context)."""
+    cached = ctx.__dict__.get(_PLAN)
+    if cached is None:
+        plan = gaps.plan(ctx.snapshot, ctx.analysis, ctx.findings())
+        found = {ctx.fingerprint(c.kind, c.key): c for c in (*plan.candidates, *_peer_candidates(ctx))}
+        cached = ctx.__dict__[_PLAN] = (found, plan.rejected)
+    return cached
+
+
+def _candidate(ctx: Any, fingerprint: str) -> Candidate:
+    candidate = _plan(ctx)[0].get(fingerprint.strip())
+    if candidate is None:
+        raise UsageError(f"no candidate with fingerprint {fingerprint!r} in this run; use the fingerprint from "
+                         "the task (ListNewCoverageGaps)")
+    return candidate
 
 
 def _names(ctx: Any, user_ids: list[str]) -> list[dict[str, str]]:
-    by_id = {u["id"]: u for u in ctx.snapshot.users}
+    by_id = {str(u.get("id", "")).lower(): u for u in ctx.snapshot.users}
     return [{"id": uid, "userPrincipalName": str(by_id.get(uid, {}).get("userPrincipalName", "")),
              "displayName": str(by_id.get(uid, {}).get("displayName", ""))} for uid in user_ids[:SAMPLE]]
 
 
-def _why_uncovered(evidence: list[dict[str, Any]]) -> list[str]:
-    """The evidence's policy-level explanations, one sentence per policy, in evidence order."""
-    not_applying: dict[str, list[str]] = {}  # several gap classes may give one policy several reasons
-    reasons: dict[str, str] = {}
-    for gap in (e for e in evidence if e.get("kind") == "gap"):
-        for p in gap.get("policiesNotApplying", []):
-            not_applying.setdefault(p["displayName"], []).extend(p.get("details", []))
-            reasons[p["displayName"]] = ""
-        for p in gap.get("policiesInsufficient", []):
-            reasons.setdefault(p["displayName"], f'"{p["displayName"]}" applies but its grant '
-                                                 f'({p.get("grant", "")}) does not close the gap')
-        for p in gap.get("wouldCloseWhenEnabled", []):
-            reasons.setdefault(p["displayName"], f'"{p["displayName"]}" would close it but is only report-only')
-    for name, details in not_applying.items():
-        reasons[name] = f'"{name}" does not apply to them ({"; ".join(dict.fromkeys(details))})'
-    return list(reasons.values()) or ["no enabled policy addresses this scenario"]
+def _problems(ctx: Any, candidate: Candidate) -> list[str]:
+    """Re-vet at submission (defence in depth): the plan vetted it, the record must not rely on that."""
+    if candidate.policy is None:
+        return []
+    if candidate.kind == "new_policy":
+        return check_lockout(ctx.snapshot, ctx.analysis, candidate.policy)
+    if candidate.kind == "modify_policy":
+        return modify_problems(with_policy(ctx.snapshot, candidate.policy), ctx.analysis, candidate.policy)
+    return []
+
+
+def _change_text(candidate: Candidate) -> str:
+    if candidate.kind == "new_policy" and candidate.policy is not None:
+        return (f'create the policy "{candidate.title}" in report-only state (evaluated and logged, not enforced '
+                "until an administrator turns it on)")
+    steps = []
+    for c in candidate.changes:
+        if c["op"] in ("add", "remove"):
+            steps.append(f'{c["op"]} {", ".join(c["values"])} {"to" if c["op"] == "add" else "from"} {c["path"]}')
+        elif c["op"] == "replace":
+            steps.append(f"set {c['path']} to {c['after']!r}")
+    return "; ".join(steps) + " (applied only after an administrator approves it)" if steps else candidate.title
+
+
+def _impact_text(impact: dict[str, Any] | None) -> str:
+    if not impact:
+        return "not estimated"
+    if not impact.get("signInsEvaluated"):
+        return "no recorded sign-ins in the look-back window to estimate it from"
+    return (f"{impact.get('signInsAffected', 0)} of {impact.get('signInsEvaluated', 0)} recorded sign-ins would have "
+            f"been affected ({impact.get('signInsBlocked', 0)} blocked, "
+            f"{impact.get('signInsRequiringNewControls', 0)} asked for a new control), "
+            f"{len(impact.get('users', []))} users")
+
+
+def _why(c: Candidate) -> list[str]:
+    for e in c.evidence:
+        if e.get("kind") == "whyUncovered":
+            return list(e["reasons"])
+        if e.get("kind") == "rootCause":
+            return [f'they are excluded from "{e["displayName"]}" through {e["exclusion"]["label"]}']
+        if e.get("kind") == "breakGlassInScope":
+            return [f'"{e["displayName"]}" does not exclude the break-glass accounts']
+    return [c.summary]
 
 
 @skill(access="read", permissions=["Policy.Read.All", "Directory.Read.All"])
 def list_new_coverage_gaps(ctx: Any) -> list[dict[str, str]]:
-    """Scan the tenant; return failing checks that have no suggestion yet (open, dismissed or snoozed)."""
+    """Scan the tenant; return the candidate changes not suggested before (open, dismissed or snoozed)."""
+    candidates, rejected = _plan(ctx)
+    for r in rejected:
+        ctx.tracer.event("skip", check=r["check"], suggestionKind=r["kind"], key=r["key"],
+                         reason="failed vetting: " + "; ".join(r["problems"]))
     items = []
-    for check in sorted(c for c in _failing(ctx) if c in AGENT_CHECKS):
-        fingerprint = ctx.fingerprint("new_policy", check)
+    for fingerprint, c in candidates.items():
         known = ctx.store.suggestion_by_fingerprint(ctx.tenant_id, fingerprint)
         if known is not None:
-            ctx.tracer.event("skip", check=check, reason=f"already suggested ({known['id']}, {known['status']})")
+            ctx.tracer.event("skip", check=c.check, suggestionKind=c.kind, key=c.key,
+                             reason=f"already suggested ({known['id']}, {known['status']})")
             continue
-        items.append({"check": check, "fingerprint": fingerprint})
+        items.append({"fingerprint": fingerprint, "kind": c.kind, "check": c.check or "", "title": c.title})
     return items
 
 
 @skill(access="read", permissions=["Policy.Read.All", "Directory.Read.All"])
-def get_coverage_gap(ctx: Any, check: Annotated[str, "Check id, e.g. COV-01"]) -> dict[str, Any]:
-    """The finding behind a gap: what is uncovered, why, and which policies are involved."""
-    finding = _finding(ctx, check).to_json()
-    affected = finding["affected"]
+def get_coverage_gap(
+    ctx: Any, fingerprint: Annotated[str, "The candidate's fingerprint, from the task"],
+) -> dict[str, Any]:
+    """The facts of one candidate change: what it fixes, for whom, what it changes, its impact, and evidence."""
+    c = _candidate(ctx, fingerprint)
+    closes = next((e["checks"] for e in c.evidence if e.get("kind") == "closes"), [c.check])
+    why = _why(c)
     return {
-        "check": finding["check"], "status": finding["status"], "severity": finding["severity"],
-        "title": finding["title"], "summary": finding["summary"],
+        "fingerprint": fingerprint, "kind": c.kind, "check": c.check, "closes": closes, "title": c.title,
+        "summary": c.summary, "whyUncovered": "; ".join(why[:3]),
         # a default the model may override: the engine's severity, not the model's judgement
-        "priority": PRIORITY.get(str(finding["severity"]).lower(), "low"),
-        "affectedCounts": {k: len(v) for k, v in affected.items()},
-        "affectedUsersSample": _names(ctx, affected.get("users", [])),
-        "whyUncovered": "; ".join(_why_uncovered(finding["evidence"])),
-        "evidence": finding["evidence"][:10],
+        "priority": c.priority,
+        "proposedChange": _change_text(c), "targetPolicyId": c.target_policy_id, "changes": list(c.changes),
+        "affectedCounts": {k: len(v) for k, v in c.affected.items()},
+        "affectedUsersSample": _names(ctx, c.affected.get("users", [])),
+        "impact": _impact_text(c.impact),
+        "evidence": list(c.evidence),
+        "canCreateReportOnlyPolicy": c.kind == "new_policy" and ctx.setting_enabled("AllowReportOnlyPolicyCreation"),
     }
-
-
-@skill(access="read", permissions=["Policy.Read.All"])
-def draft_remediation_policy(ctx: Any, check: Annotated[str, "Check id of the gap to close"]) -> dict[str, Any]:
-    """A report-only Conditional Access policy that closes the gap, with break-glass and sync accounts excluded,
-    its safety problems (none expected) and its impact on recent sign-ins."""
-    policy = remediation_policy(ctx.snapshot, ctx.analysis, _finding(ctx, check))
-    return {"policy": policy, "lockoutProblems": check_lockout(ctx.snapshot, ctx.analysis, policy),
-            "gapProblems": closes_gap(ctx.snapshot, ctx.analysis, check, policy),
-            # what the policy would have done to the look-back window's sign-ins, had it been enabled
-            "impact": estimate_impact(ctx.snapshot, ctx.analysis, policy).to_json()}
 
 
 @skill(access="read", permissions=[])
 def submit_suggestion(
     ctx: Any,
-    check: Annotated[str, "Check id of the gap"],
-    rationale: Annotated[str, "Why this policy closes the gap, for the administrator (plain text)"],
+    fingerprint: Annotated[str, "The candidate's fingerprint, from the task"],
+    rationale: Annotated[str, "For the administrator, plain text, 40 to 4000 characters: who is uncovered, why, "
+                              "what the change does and its impact"],
     priority: Annotated[Literal["high", "medium", "low"], "How urgently the administrator should act"],
 ) -> dict[str, Any]:
-    """Record a new-policy suggestion for the administrator. The policy itself is drafted by the engine."""
-    finding = _finding(ctx, check)
-    if finding.status.value != "fail":
-        raise UsageError(f"check {check} did not fail in this run; there is nothing to suggest")
-    policy = remediation_policy(ctx.snapshot, ctx.analysis, finding)
-    problems = [*check_lockout(ctx.snapshot, ctx.analysis, policy),
-                *closes_gap(ctx.snapshot, ctx.analysis, check, policy)]
+    """Record the candidate as a suggestion for the administrator. Its policy, changes and impact are attached
+    by the engine."""
+    c = _candidate(ctx, fingerprint)
+    text = rationale.strip()
+    low, high = RATIONALE_CHARS
+    if not low <= len(text) <= high:
+        raise UsageError(f"rationale for {fingerprint} has {len(text)} characters; write {low} to {high}")
+    if priority not in ("high", "medium", "low"):
+        raise UsageError(f"priority {priority!r} for {fingerprint}: use high, medium or low")
+    problems = _problems(ctx, c)
     if problems:
-        raise UsageError(f"the drafted policy for {check} failed vetting: {'; '.join(problems)}")
-    doc = finding.to_json()
-    suggestion = {
-        "fingerprint": ctx.fingerprint("new_policy", check), "kind": "new_policy", "check": check,
-        "title": policy["displayName"], "priority": priority, "rationale": rationale.strip(),
-        "affected": doc["affected"], "policy": policy, "targetPolicyId": None,
-        "changes": [{"op": "create", "state": policy["state"]}],
-    }
+        raise UsageError(f"the {c.kind} for {c.check} ({fingerprint}) failed vetting: {'; '.join(problems)}")
+    suggestion = {**c.to_suggestion(), "fingerprint": ctx.fingerprint(c.kind, c.key), "priority": priority,
+                  "rationale": text}
     stored = ctx.store.add_suggestion(tenant_id=ctx.tenant_id, agent=ctx.agent, run_id=ctx.run_id,
                                       suggestion=suggestion)
-    ctx.tracer.event("suggestion", id=stored["id"], check=check, title=stored["title"],
-                     suggestionKind="new_policy")
-    return {"id": stored["id"], "title": stored["title"], "status": stored["status"]}
+    ctx.tracer.event("suggestion", id=stored["id"], check=c.check, title=stored["title"], suggestionKind=c.kind)
+    return {"id": stored["id"], "title": stored["title"], "status": stored["status"], "kind": c.kind}
 
 
 def _creation_problems(ctx: Any, arguments: dict[str, Any]) -> list[str]:
     if not ctx.connection.writable:
         return ["this tenant source is a read-only recording; writes need a live or fixture tenant"]
-    policy = arguments.get("policy")
-    if not isinstance(policy, dict):
-        return ["policy must be a Conditional Access policy JSON object"]
-    return validate_report_only_policy(policy) or check_lockout(ctx.snapshot, ctx.analysis, policy)
+    try:
+        suggestion = ctx.store.get_suggestion(str(arguments.get("suggestion_id", "")))
+    except UsageError as exc:  # the guard must not raise: a refusal is the tool result
+        return [str(exc)]
+    if suggestion.get("kind") != "new_policy" or not isinstance(suggestion.get("policy"), dict):
+        return [f"suggestion {suggestion['id']} is a {suggestion.get('kind')}: only new_policy suggestions create a "
+                "policy; changes to existing policies are applied by an administrator"]
+    return validate_report_only_policy(suggestion["policy"]) or check_lockout(ctx.snapshot, ctx.analysis,
+                                                                              suggestion["policy"])
 
 
 @skill(access="write", permissions=["Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"],
        write_setting="AllowReportOnlyPolicyCreation", precondition=_creation_problems)
 async def create_report_only_policy(
-    ctx: Any,
-    policy: Annotated[dict, "The Conditional Access policy JSON to create; state must be report-only"],
-    suggestion_id: Annotated[str, "The suggestion this policy implements"],
+    ctx: Any, suggestion_id: Annotated[str, "The id of the new_policy suggestion to implement"],
 ) -> dict[str, Any]:
-    """Create a report-only Conditional Access policy in the tenant (only when the agent is allowed to)."""
+    """Create a suggestion's report-only Conditional Access policy in the tenant (only when the agent is allowed
+    to). The policy is the one the engine attached to the suggestion."""
     # Imported here: loading the catalog (e.g. `plugins validate`) must not pull in msgraph.
     from entra_agents.graph.client import get_collection, post_json
 
     # Defence in depth: the guard checked this already; a write skill never trusts that it ran.
-    problems = _creation_problems(ctx, {"policy": policy})
+    problems = _creation_problems(ctx, {"suggestion_id": suggestion_id})
     if not ctx.setting_enabled("AllowReportOnlyPolicyCreation"):
         problems.insert(0, "the AllowReportOnlyPolicyCreation setting is off")
     if problems:
         raise UsageError("refused to create the policy: " + "; ".join(problems))
     suggestion = ctx.store.get_suggestion(suggestion_id)
+    policy = suggestion["policy"]
     if suggestion.get("createdPolicyId"):
         return {"id": suggestion["createdPolicyId"], "created": False, "reason": "already created for this suggestion"}
     # Idempotent across retried runs: a policy with this name already in the tenant is reused, not duplicated.

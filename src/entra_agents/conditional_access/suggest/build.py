@@ -43,14 +43,13 @@ def why_uncovered(finding: Finding) -> list[str]:
         for p in gap.get("policiesNotApplying", []):
             not_applying.setdefault(p["displayName"], []).extend(p.get("details", []))
             reasons[p["displayName"]] = ""
-        for p in gap.get("policiesInsufficient", []):
-            reasons.setdefault(p["displayName"], f'"{p["displayName"]}" applies but its grant '
-                                                 f'({p.get("grant", "")}) does not close the gap')
         for p in gap.get("wouldCloseWhenEnabled", []):
             reasons.setdefault(p["displayName"], f'"{p["displayName"]}" would close it but is only report-only')
     for name, details in not_applying.items():
         reasons[name] = f'"{name}" does not apply to them ({"; ".join(dict.fromkeys(details))})'
-    return list(reasons.values()) or ["no enabled policy addresses this scenario"]
+    # policies that apply with a grant that does not close the gap are in the evidence; as a reason they would
+    # only say "the other policies do something else"
+    return list(reasons.values()) or ["no enabled policy in the tenant addresses this scenario"]
 
 
 def modify_for_exclusion(snapshot: TenantSnapshot, config: AnalysisConfig, exclusion: Exclusion, before: JSON,
@@ -65,7 +64,7 @@ def modify_for_exclusion(snapshot: TenantSnapshot, config: AnalysisConfig, exclu
     summary = (f'"{policy.display_name}" excludes {exclusion.label}, which exempts {len(exclusion.members)} '
                f"enabled users from it.")
     if closes:
-        summary += f" Removing that exclusion covers {len(users)} of them that nothing else covers ({titles})."
+        summary += f" Nothing else covers {len(users)} of them ({titles}); removing the exclusion does."
     if large:
         summary += (f" The exclusion is large: {len(exclusion.members)} users, {share:.1f}% of enabled users "
                     "(EXC-08).")
@@ -94,9 +93,9 @@ def modify_for_exclusion(snapshot: TenantSnapshot, config: AnalysisConfig, exclu
 
 def new_policy(snapshot: TenantSnapshot, config: AnalysisConfig, finding: Finding, policy: JSON,
                users: Sequence[str]) -> Candidate:
-    summary = (f"{finding.summary} No exclusion explains it: no existing policy would close it for these "
-               f'{len(users)} users with a change, so a new policy "{policy["displayName"]}" does, created '
-               "report-only and excluding the break-glass and directory synchronisation accounts.")
+    summary = (f"{finding.summary} No exclusion from an existing policy causes it, so a new policy "
+               f'"{policy["displayName"]}" closes it: created report-only, excluding the break-glass and directory '
+               "synchronisation accounts.")
     return Candidate(
         kind="new_policy", key=finding.check, title=str(policy["displayName"]), priority=priority([finding]),
         summary=summary, check=finding.check, affected=affected(users), policy=policy,
