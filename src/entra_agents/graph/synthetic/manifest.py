@@ -102,6 +102,44 @@ def expected_findings(t: Tenant, effects: Sequence[Effect]) -> JSON:
     return expected
 
 
+# The checks the Conditional Access optimization agent turns into suggestions, in the order a suggestion names
+# its primary check (``conditional_access.suggest.gaps.HANDLED``; a test holds the two equal).
+SUGGESTED_CHECKS = ("COV-01", "COV-03", "COV-08", "COV-10", "COV-11", "COV-14", "COV-15", "COV-17", "COV-21",
+                    "EXC-02", "EXC-08")
+
+
+def _large(t: Tenant, users: Sequence[str]) -> bool:
+    population = len(t.counted(u["id"] for u in t.users))
+    return bool(users) and (100.0 * len(users) / population >= LARGE_EXCLUSION_PERCENT
+                            or len(users) >= LARGE_EXCLUSION_USERS)
+
+
+def expected_suggestions(t: Tenant, applied: Sequence[Mutator], effects: Sequence[Effect]) -> list[JSON]:
+    """What the agent must suggest, one entry per root cause, from what the generator did.
+
+    A mutator with a ``fix`` must give one ``modify_policy`` on that policy, closing the suggested checks its
+    findings name for the cohort, except those the baseline leaves failing for everyone (removing an exclusion
+    from a policy that does not enforce that control closes nothing), plus EXC-08 when the cohort alone is a
+    large exclusion. Every suggested check the baseline fails (and no mutator resolves) gives one
+    ``new_policy``. Traps give nothing."""
+    resolved = {check for effect in effects for check in effect.resolves}
+    baseline = {c for c in baseline_findings(t) if c not in resolved and c in SUGGESTED_CHECKS}
+    order = {c: i for i, c in enumerate(SUGGESTED_CHECKS)}
+    out: list[JSON] = []
+    for mutator, effect in zip(applied, effects, strict=True):
+        if effect.fix is None:
+            continue
+        closes = [c for c in effect.findings if c in order and c not in baseline and effect.findings[c].get("users")]
+        users = sorted({u for c in closes for u in effect.findings[c]["users"]})
+        if _large(t, users):
+            closes.append("EXC-08")
+        out.append({"source": mutator.name, "kind": "modify_policy", "checks": sorted(closes, key=order.__getitem__),
+                    "targetPolicyId": effect.fix, "users": users})
+    out += [{"source": "baseline", "kind": "new_policy", "checks": [c], "targetPolicyId": None}
+            for c in sorted(baseline, key=order.__getitem__)]
+    return out
+
+
 def _effect_json(mutator: Mutator, effect: Effect) -> JSON:
     return {
         "name": mutator.name,
@@ -128,6 +166,7 @@ def build_manifest(t: Tenant, applied: Sequence[Mutator], effects: Sequence[Effe
         "checks": list(CHECKS),
         # the policy size knob adds policies whose effect on the checks the generator does not model
         "expected": None if policies_scaled else expected_findings(t, effects),
+        "expectedSuggestions": None if policies_scaled else expected_suggestions(t, applied, effects),
         "excludedByDesign": {"breakGlass": sorted(t.break_glass), "directorySynchronization": sorted(t.sync_accounts)},
         "mutatorEffects": [_effect_json(m, e) for m, e in zip(applied, effects, strict=True)],
         "managerProperty": t.manager_property,

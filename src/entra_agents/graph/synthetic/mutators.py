@@ -38,12 +38,15 @@ class Effect:
 
     ``findings``: per check it makes report something, the objects the check must name. ``uncontrolled``: users
     left with no enforced control at all, per resource ("All" or an appId); the manifest derives COV-29 and
-    COV-30 from it. ``resolves``: baseline findings it fixes. Then the objects it touched.
+    COV-30 from it. ``resolves``: baseline findings it fixes. ``fix``: the enabled policy whose exclusion of the
+    cohort opens the gap, so the exclusion the Conditional Access optimization agent must suggest removing
+    (``modify_policy``; the manifest derives the checks it closes). Then the objects it touched.
     """
 
     findings: dict[str, Objects] = field(default_factory=dict)
     uncontrolled: dict[str, list[str]] = field(default_factory=dict)
     resolves: tuple[str, ...] = ()
+    fix: str | None = None
     groups: list[str] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
@@ -98,7 +101,8 @@ def legacy_gap_client_types(t: Tenant) -> Effect:
                     client_app_types=["exchangeActiveSync"], controls=["block"])
     t.gap_evidence.append(("legacy", members))
     # browsers and apps still need MFA (CA101), so only the legacy checks see the hole
-    return Effect(users_fail(["COV-08", "EXC-05"], t.counted(members)), groups=[g["id"]],
+    # the legacy block's exclusion is the cause; CA001's (MFA stops legacy clients too) is the MFA policy's
+    return Effect(users_fail(["COV-08", "EXC-05"], t.counted(members)), fix=changed[1], groups=[g["id"]],
                   policies=[*changed, mfa["id"], eas["id"]])
 
 
@@ -108,8 +112,8 @@ def mfa_or_diluted(t: Tenant) -> Effect:
     p = ca_policy(t, "CA103 - Field Sales: require MFA or a compliant device", _scoped(t, g["id"]),
                   controls=["mfa", "compliantDevice"], operator="OR")
     # a compliant device skips MFA, but it is a control: COV-19 (MFA or managed device) and COV-29 still pass
-    return Effect(users_fail(["COV-01", "COV-05", "COV-14", "EXC-05"], t.counted(members)), groups=[g["id"]],
-                  policies=[changed, p["id"]])
+    return Effect(users_fail(["COV-01", "COV-05", "COV-14", "EXC-05"], t.counted(members)), fix=changed,
+                  groups=[g["id"]], policies=[changed, p["id"]])
 
 
 def mfa_narrowed_by_risk(t: Tenant) -> Effect:
@@ -119,7 +123,7 @@ def mfa_narrowed_by_risk(t: Tenant) -> Effect:
                   sign_in_risk=["medium", "high"])
     cohort = t.counted(members)
     # risky sign-ins do need MFA (COV-14 passes); ordinary ones need nothing at all
-    return Effect(users_fail([c for c in UNCONTROLLED if c != "COV-14"], cohort), {"All": cohort},
+    return Effect(users_fail([c for c in UNCONTROLLED if c != "COV-14"], cohort), {"All": cohort}, fix=changed,
                   groups=[g["id"]], policies=[changed, p["id"]])
 
 
@@ -132,14 +136,14 @@ def report_only_only(t: Tenant) -> Effect:
     # out of CA003, the cohort loses its authentication transfer block too, should CA003 ever have one
     findings = users_fail(["COV-10", "COV-11", "EXC-05"], t.counted(members))
     findings["HYG-01"] = {"policies": [p["id"]]}  # it would enforce a block no enabled policy does for them
-    return Effect(findings, groups=[g["id"]], policies=[changed, p["id"]])
+    return Effect(findings, fix=changed, groups=[g["id"]], policies=[changed, p["id"]])
 
 
 def large_excluded_group(t: Tenant) -> Effect:
     gid = t.group_ids[f"department:{t.large_department}"]
     changed = _exclude_group(t, "mfa", gid)
     cohort = t.counted(t.transitive_users(gid))
-    return Effect(users_fail(UNCONTROLLED, cohort), {"All": cohort}, groups=[gid], policies=[changed])
+    return Effect(users_fail(UNCONTROLLED, cohort), {"All": cohort}, fix=changed, groups=[gid], policies=[changed])
 
 
 def nested_excluded_group(t: Tenant) -> Effect:
@@ -152,7 +156,7 @@ def nested_excluded_group(t: Tenant) -> Effect:
                    description="Temporary MFA exceptions approved by the service desk.")
     changed = _exclude_group(t, "mfa", parent["id"])
     cohort = t.counted(t.transitive_users(parent["id"]))
-    return Effect(users_fail(UNCONTROLLED, cohort), {"All": cohort},
+    return Effect(users_fail(UNCONTROLLED, cohort), {"All": cohort}, fix=changed,
                   groups=[parent["id"], engineers["id"], night["id"]], policies=[changed])
 
 
@@ -164,7 +168,7 @@ def role_exclusion(t: Tenant) -> Effect:
     cohort = t.counted(holders)
     findings = users_fail([*UNCONTROLLED, "COV-03"], cohort)  # Helpdesk Administrators are administrators
     findings["EXC-07"] = {"users": cohort, "roles": [HELPDESK_ADMINISTRATOR], "policies": [policy["id"]]}
-    return Effect(findings, {"All": cohort}, policies=[policy["id"]], roles=[HELPDESK_ADMINISTRATOR])
+    return Effect(findings, {"All": cohort}, fix=policy["id"], policies=[policy["id"]], roles=[HELPDESK_ADMINISTRATOR])
 
 
 def app_exclusion(t: Tenant) -> Effect:
@@ -177,7 +181,7 @@ def app_exclusion(t: Tenant) -> Effect:
     # Azure management is not Expenses: CA106 still requires MFA there (COV-05 passes)
     findings = users_fail([c for c in UNCONTROLLED if c != "COV-05"], cohort)
     findings["EXC-10"] = {"apps": [expenses], "policies": [p["id"]]}
-    return Effect(findings, {expenses: cohort}, groups=[g["id"]], policies=[changed, p["id"]])
+    return Effect(findings, {expenses: cohort}, fix=changed, groups=[g["id"]], policies=[changed, p["id"]])
 
 
 def guest_type_exclusion(t: Tenant) -> Effect:
@@ -192,7 +196,7 @@ def guest_type_exclusion(t: Tenant) -> Effect:
     cohort = t.counted(t.guests)
     findings = users_fail([*UNCONTROLLED, "COV-07"], cohort)
     findings["EXC-09"] = {"users": cohort, "policies": [policy["id"]]}
-    return Effect(findings, {"All": cohort}, policies=[policy["id"]])
+    return Effect(findings, {"All": cohort}, fix=policy["id"], policies=[policy["id"]])
 
 
 def empty_include_group(t: Tenant) -> Effect:
@@ -204,7 +208,7 @@ def empty_include_group(t: Tenant) -> Effect:
     cohort = t.counted(members)
     findings = users_fail(UNCONTROLLED, cohort)
     findings["HYG-03"] = {"policies": [p["id"]], "groups": [empty["id"]]}
-    return Effect(findings, {"All": cohort}, groups=[g["id"], empty["id"]], policies=[changed, p["id"]])
+    return Effect(findings, {"All": cohort}, fix=changed, groups=[g["id"], empty["id"]], policies=[changed, p["id"]])
 
 
 def trusted_location_exemption(t: Tenant) -> Effect:
@@ -219,7 +223,8 @@ def trusted_location_exemption(t: Tenant) -> Effect:
     # COV-01 judges untrusted sign-ins, where CA108 requires MFA; skipping it on-net is EXC-11's finding
     findings = users_fail(["COV-10", "COV-11", "EXC-05"], cohort)
     findings["EXC-11"] = {"users": cohort, "policies": [mfa["id"]]}
-    return Effect(findings, groups=[g["id"]], policies=[*changed, mfa["id"], dcf["id"]])
+    # CA108 still requires MFA off-net, so only the device-code block's exclusion opens a suggested gap
+    return Effect(findings, fix=changed[1], groups=[g["id"]], policies=[*changed, mfa["id"], dcf["id"]])
 
 
 # ----------------------------------------------------------------------------------------------- traps
