@@ -240,3 +240,21 @@ def test_delegated_sign_in_applies_and_records_the_upn(live_env: dict[str, Any],
     assert "recorded for admin@contoso.test" in out
     assert cli_json("suggestions", "show", suggestion["id"])["history"][-1]["by"] == "admin@contoso.test"
     assert [r.headers.get("authorization") for r in sim.writes] == ["Bearer " + USER_TOKEN]
+
+
+def test_graph_tenant_spec(sim: GraphSimulator) -> None:
+    import asyncio
+
+    from entra_agents.errors import UsageError
+    from entra_agents.graph.client import get_json
+    from entra_agents.graph.sources import open_tenant
+
+    async def org(spec: str) -> str:
+        async with open_tenant(spec) as conn:
+            assert (conn.kind, conn.writable, conn.simulator) == ("graph", True, None)
+            return str((await get_json(conn.client, "/organization"))["value"][0]["displayName"])
+
+    host = sim.base_url.removesuffix("/v1.0")
+    assert asyncio.run(org(f"graph:{sim.base_url}")) == asyncio.run(org(f"graph:{host}/")) == "Contoso Demo"
+    with pytest.raises(UsageError, match="expected an http"):
+        asyncio.run(org("graph:127.0.0.1:8080"))

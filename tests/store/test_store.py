@@ -55,3 +55,31 @@ def test_default_location_follows_entra_agents_home(tmp_path, monkeypatch) -> No
     store = Store()
     _run(store)
     assert (tmp_path / "home" / "entra-agents.db").exists()
+
+
+def test_change_suggestion_is_all_or_nothing(store: Store) -> None:
+    from entra_agents.suggestions.lifecycle import TransitionError, transition
+
+    run_id = _run(store)
+    sid = store.add_suggestion(tenant_id="t1", agent="a", run_id=run_id, suggestion={"fingerprint": "fp"})["id"]
+    doc = store.change_suggestion(sid[:6], lambda d, at: transition(d, "dismiss", by="me", at=at, detail="why"))
+    assert doc["status"] == "dismissed" and store.list_suggestions(status="dismissed")[0]["history"] == doc["history"]
+    with pytest.raises(TransitionError, match=f"suggestion {sid} is dismissed; cannot apply it"):
+        store.change_suggestion(sid, lambda d, at: transition(d, "apply", by="me", at=at))
+    assert store.get_suggestion(sid) == doc
+    assert store.suggestion_tenant_id(sid) == "t1"
+
+
+def test_snooze_ends_when_the_clock_passes_it(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    at = [datetime(2026, 1, 1, tzinfo=UTC)]
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", clock=lambda: at[0])
+    sid = store.add_suggestion(tenant_id="t1", agent="a", run_id=_run(store), suggestion={"fingerprint": "fp"})["id"]
+    store.update_suggestion(sid, status="snoozed", snoozedUntil="2026-01-15T00:00:00Z")
+    assert store.get_suggestion(sid)["status"] == "snoozed"
+    assert store.list_suggestions(status="open") == []
+    at[0] = datetime(2026, 1, 15, tzinfo=UTC)
+    assert store.get_suggestion(sid)["status"] == "open"
+    assert [s["id"] for s in store.list_suggestions(status="open")] == [sid]
+    assert store.suggestion_by_fingerprint("t1", "fp")["status"] == "open"  # still known to the agent
