@@ -120,6 +120,7 @@ def test_mark_reviewed_and_notes_keep_author_and_time(clock: list[datetime]) -> 
 def test_export_csv_and_json(clock: list[datetime], tmp_path: Path) -> None:
     suggestion = new_policy_suggestion(Store())
     code, out, _ = cli("suggestions", "export", suggestion["id"])
+    assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["kind", "id"]
     assert {(r["kind"], r["id"]) for r in rows} == {(k, i) for k, ids in suggestion["affected"].items() for i in ids}

@@ -60,7 +60,7 @@ def iso(at: datetime) -> str:
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def effective(doc: JSON, now: datetime) -> JSON:
