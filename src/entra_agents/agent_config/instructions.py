@@ -90,9 +90,11 @@ def mentions(text: str) -> list[Mention]:
         for match in pattern.finditer(text):
             if not any(a <= match.start() < b for a, b in quoted_spans):
                 found.append((match.start(), Mention(match.group(0), kind, _type_hint(text, match.start()))))
-    seen: dict[str, Mention] = {}
+    # The same text with a different type word before it ('"Finance"' and 'group "Finance"') is a different
+    # mention: one may be ambiguous while the other is not.
+    seen: dict[tuple[str, tuple[str, ...]], Mention] = {}
     for _, mention in sorted(found, key=lambda pair: pair[0]):
-        seen.setdefault(_key(mention.text), mention)
+        seen.setdefault((_key(mention.text), mention.type_hint), mention)
     return list(seen.values())
 
 

@@ -83,4 +83,7 @@ def prepare(agent: AgentDefinition, store: Store, snapshot: TenantSnapshot, as_o
         kinds = tuple(k for k in effective[s.OBJECTS_TO_MONITOR].value.split(",") if k)
         monitored = new_objects(snapshot, as_of, kinds)
         setup.monitored = monitored.capped(s.cap(effective, s.MAX_USERS_PER_RUN), s.cap(effective, s.MAX_APPS_PER_RUN))
+        if setup.monitored.deferred:
+            setup.warnings.append("new objects not reviewed in this run (per-run cap): " + ", ".join(
+                f"{count} {kind}" for kind, count in setup.monitored.deferred.items()))
     return setup

@@ -53,9 +53,11 @@ class Effective:
 
 
 def text(value: Any) -> str:
-    """A manifest ``DefaultValue`` as the text skills read (booleans lower-case, None empty)."""
+    """A manifest ``DefaultValue`` as the text skills read (booleans lower-case, lists comma-separated, None empty)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)):  # an Array setting's DefaultValue is a YAML list
+        return ",".join(str(item) for item in value)
     return "" if value is None else str(value)
 
 

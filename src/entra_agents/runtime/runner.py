@@ -65,15 +65,13 @@ def _inputs(process: Any, settings: dict[str, Any], item: dict[str, Any]) -> dic
 
 
 def _trace_setup(tracer: Tracer, setup: RunSetup) -> None:
+    """Warnings first (they are what an operator must read), then what the run starts from."""
     for warning in setup.warnings:
         tracer.event("warning", message=warning)
     if setup.instructions is not None:
         tracer.event("custom_instructions", **setup.instructions.to_json())
     if setup.monitored is not None:
         tracer.event("monitored_objects", **setup.monitored.to_json())
-        if setup.monitored.deferred:
-            setup.warnings.append("new objects not reviewed in this run (per-run cap): " + ", ".join(
-                f"{count} {kind}" for kind, count in setup.monitored.deferred.items()))
 
 
 def _capped(items: list[dict[str, Any]], setup: RunSetup, tracer: Tracer, usage: dict[str, int]) -> list[dict[str, Any]]:
