@@ -68,8 +68,8 @@ def test_webhooks_are_stored_but_never_printed_in_full() -> None:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--set", "AllowReportOnlyPolicyCreaton=true"], "unknown setting 'AllowReportOnlyPolicyCreaton'; "
-                                                      "did you mean AllowReportOnlyPolicyCreation?"),
+    (["--set", "AllowReportOnlyPolicyCreaton=true"],
+     "unknown setting 'AllowReportOnlyPolicyCreaton'; did you mean AllowReportOnlyPolicyCreation?"),
     (["--set", "breakglassaccounts=x"], "did you mean BreakGlassAccounts?"),
     (["--set", "AllowReportOnlyPolicyCreation=maybe"], "'maybe' is not a boolean; use true or false"),
     (["--set", "NoEquals"], "expected NAME=VALUE"),

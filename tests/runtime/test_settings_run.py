@@ -130,7 +130,7 @@ def test_custom_instructions_resolved_for_the_model_and_problems_reported(tmp_pa
 
 def test_a_stored_value_the_manifest_no_longer_accepts_is_skipped_with_a_warning(tmp_path) -> None:
     _store("", {"AllowReportOnlyPolicyCreation": "maybe", "Retired": "x"})
-    result, trace = _run(tmp_path)
+    _, trace = _run(tmp_path)
     started = _event(trace, "run_started")
     assert started["settings"]["AllowReportOnlyPolicyCreation"] == "false"
     assert started["settingSources"]["AllowReportOnlyPolicyCreation"] == "manifest default"

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from entra_agents.graph.snapshot import JSON, TenantSnapshot
+from entra_agents.graph.snapshot import TenantSnapshot
 
 GUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 UPN = re.compile(r"(?<![\w.@-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")

@@ -9,7 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from entra_agents.agent_config import settings as s
-from entra_agents.agent_config.instructions import ResolvedInstructions, describe, resolve
+from entra_agents.agent_config.instructions import (
+    ResolvedInstructions,
+    describe,
+    resolve,
+)
 from entra_agents.agent_config.monitor import MonitoredObjects, new_objects
 from entra_agents.agent_config.webhooks import redact
 from entra_agents.catalog.models import AgentDefinition

@@ -29,7 +29,7 @@ class StoredConfig:
 
 def load(store: Store, agent: str, tenant_id: str = DEFAULT_TENANT) -> StoredConfig:
     """The stored configuration (empty when nothing was ever stored)."""
-    with store._session() as s:  # noqa: SLF001 -- the store's own session factory, by design (module docstring)
+    with store._session() as s:
         row = s.scalars(select(AgentConfigRow).where(AgentConfigRow.agent == agent,
                                                      AgentConfigRow.tenant_id == tenant_id)).first()
         if row is None:
@@ -41,7 +41,7 @@ def load(store: Store, agent: str, tenant_id: str = DEFAULT_TENANT) -> StoredCon
 def save(store: Store, config: StoredConfig, *, actor: str, changes: list[dict[str, Any]]) -> StoredConfig:
     """Replace the stored configuration and record the change, in one transaction."""
     at = now()
-    with store._session() as s:  # noqa: SLF001
+    with store._session() as s:
         row = s.scalars(select(AgentConfigRow).where(AgentConfigRow.agent == config.agent,
                                                      AgentConfigRow.tenant_id == config.tenant_id)).first()
         if row is None:
@@ -59,14 +59,14 @@ def history(store: Store, agent: str, tenant_id: str | None = None, limit: int =
     if tenant_id is not None:
         query = query.where(AgentConfigChangeRow.tenant_id == tenant_id)
     query = query.order_by(AgentConfigChangeRow.at.desc(), AgentConfigChangeRow.id.desc()).limit(limit)
-    with store._session() as s:  # noqa: SLF001
+    with store._session() as s:
         return [{"at": iso(r.at), "by": r.actor, "tenant": r.tenant_id or None, "changes": r.changes}
                 for r in s.scalars(query).all()]
 
 
 def tenants(store: Store, agent: str) -> list[str]:
     """Tenant ids with their own stored configuration for ``agent``."""
-    with store._session() as s:  # noqa: SLF001
+    with store._session() as s:
         return sorted(t for t in s.scalars(select(AgentConfigRow.tenant_id).where(AgentConfigRow.agent == agent))
                       if t != DEFAULT_TENANT)
 
