@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from entra_agents.reports.summary import agent_summary, render_summary_text
 from entra_agents.store import Store
+from entra_agents.suggestions.lifecycle import transition
 from tests.reports.sample_run import make_run
 
 
@@ -38,6 +39,7 @@ def test_summary_of_one_tenant() -> None:
     assert suggestions["applied"] == {"total": 1, "byPriority": {"high": 1}}
     assert suggestions["dismissed"] == {"total": 1, "byPriority": {"low": 1}}
     assert suggestions["open"] == {"total": 3, "byPriority": {"high": 1, "medium": 1, "low": 1}}
+    assert suggestions["reviewed"]["total"] == suggestions["snoozed"]["total"] == 0
     # Suggestion 2 (applied) and 11 (open, high) carry the sample impact: 40 affected sign-ins each.
     assert summary["signIns"] == {"protected": 40, "wouldProtect": 40, "estimatedSuggestions": 2}
     assert summary["usage"] == {"modelCalls": 9, "promptTokens": 3600, "completionTokens": 900}
@@ -48,6 +50,18 @@ def test_summary_of_all_tenants_sums_per_tenant_trends() -> None:
     assert summary["runs"]["total"] == 4
     assert summary["unprotected"]["users"] == {"first": 5, "last": 3, "change": -2}
     assert summary["suggestions"]["created"]["total"] == 6
+
+
+def test_applied_and_dismissed_count_when_the_history_says_it_happened() -> None:
+    store = _store()
+    open_ones = store.list_suggestions(tenant_id="tenant-1", status="open")
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    store.change_suggestion(open_ones[0]["id"], lambda doc, at: transition(doc, "dismiss", by="admin", at=long_ago))
+    store.change_suggestion(open_ones[1]["id"], lambda doc, at: transition(doc, "apply", by="admin", at=at))
+    summary = agent_summary(store, "ca-optimizer", "tenant-1", now=datetime.now(UTC) + timedelta(hours=1))
+    assert summary["suggestions"]["dismissed"]["total"] == 1  # the one dismissed 40 days ago is outside
+    assert summary["suggestions"]["applied"]["total"] == 2
+    assert summary["suggestions"]["open"]["total"] == 1
 
 
 def test_window_excludes_older_runs() -> None:
@@ -65,5 +79,5 @@ def test_summary_text() -> None:
     assert "Runs               3 (1 failed, 2 succeeded)" in text
     assert "Unprotected users  3 -> 1 (-2) between the first and last successful run" in text
     assert "applied   1 (high 1)" in text
-    assert "40 protected by applied suggestions, 40 more if the open ones were applied" in text
+    assert "40 protected by applied suggestions, 40 more if the open, reviewed and snoozed ones were applied" in text
     assert "3600 prompt + 900 completion tokens in 9 model calls" in text

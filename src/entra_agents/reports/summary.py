@@ -3,12 +3,14 @@
 ``agent_summary`` returns a JSON-ready dict (the `agents summary --json` output):
 
 - ``runs``: total, by status, first and last start in the window;
-- ``suggestions``: the suggestions this agent created in the window, each bucket ``{"total", "byPriority"}``:
-  ``created`` (all of them), and by their current status ``open``, ``applied``, ``dismissed``;
+- ``suggestions``: this agent's suggestions, each bucket ``{"total", "byPriority"}``: ``created`` in the window;
+  ``applied`` and ``dismissed`` in the window (when their history says the action happened; without a history,
+  when they were created) and still in that status; ``open``, ``reviewed`` and ``snoozed``: the backlog as stored
+  now, whenever it was created;
 - ``unprotected``: distinct users and apps the coverage checks left unprotected, in the first and in the last
   successful run of the window (per tenant, summed), and the change;
 - ``signIns``: sign-ins the suggestions would protect, where their ``impact`` estimates it: ``protected`` by
-  applied suggestions, ``wouldProtect`` by open ones, and how many suggestions had an estimate;
+  the suggestions applied in the window, ``wouldProtect`` by the backlog, and how many of those had an estimate;
 - ``usage``: model calls and tokens summed over the runs.
 """
 
@@ -25,7 +27,9 @@ JSON = dict[str, Any]
 # The store lists runs newest first with a limit; a summary wants all of them, then filters.
 ALL_RUNS = 1_000_000
 USAGE_KEYS = ("modelCalls", "promptTokens", "completionTokens")
-STATUSES = ("open", "applied", "dismissed")
+# Status -> the history action that sets it (suggestions.lifecycle); these count when the action happened.
+ACTED = {"applied": "apply", "dismissed": "dismiss"}
+BACKLOG = ("open", "reviewed", "snoozed")
 
 
 class SummaryStore(Protocol):
@@ -42,20 +46,33 @@ def agent_summary(store: SummaryStore, agent: str, tenant_id: str | None, days: 
             if r["agent"] == agent and (tenant_id is None or r["tenant"]["id"] == tenant_id)]
     runs = sorted((r for r in mine if start <= parse_time(r["started"]) <= end), key=lambda r: r["started"])
     run_ids = {r["id"] for r in mine}  # a suggestion belongs to the agent whose run created it
-    suggestions = [s for s in store.list_suggestions(tenant_id=tenant_id)
-                   if s.get("runId") in run_ids and start <= parse_time(s["created"]) <= end]
+    suggestions = [s for s in store.list_suggestions(tenant_id=tenant_id) if s.get("runId") in run_ids]
+    buckets = _suggestion_buckets(suggestions, start, end)
     return {
         "agent": agent, "tenant": tenant_id, "days": days,
         "from": _iso(start), "to": _iso(end),
         "runs": {"total": len(runs), "byStatus": dict(Counter(r["status"] for r in runs)),
                  "first": runs[0]["started"] if runs else None, "last": runs[-1]["started"] if runs else None},
-        "suggestions": {"created": _bucket(suggestions),
-                        **{status: _bucket([s for s in suggestions if s.get("status") == status])
-                           for status in STATUSES}},
+        "suggestions": {name: _bucket(found) for name, found in buckets.items()},
         "unprotected": _trend(store, runs),
-        "signIns": _sign_ins(suggestions),
+        "signIns": _sign_ins(buckets["applied"], [s for status in BACKLOG for s in buckets[status]]),
         "usage": {key: sum(int((r.get("usage") or {}).get(key) or 0) for r in runs) for key in USAGE_KEYS},
     }
+
+
+def _suggestion_buckets(suggestions: list[JSON], start: datetime, end: datetime) -> dict[str, list[JSON]]:
+    buckets = {"created": [s for s in suggestions if start <= parse_time(s["created"]) <= end]}
+    for status, action in ACTED.items():
+        buckets[status] = [s for s in suggestions
+                           if s.get("status") == status and start <= _acted_at(s, action) <= end]
+    for status in BACKLOG:
+        buckets[status] = [s for s in suggestions if s.get("status") == status]
+    return buckets
+
+
+def _acted_at(suggestion: JSON, action: str) -> datetime:
+    times = [parse_time(e["at"]) for e in suggestion.get("history") or [] if e.get("action") == action]
+    return max(times) if times else parse_time(suggestion["created"])
 
 
 def _iso(value: datetime) -> str:
@@ -91,13 +108,16 @@ def _counts(store: SummaryStore, run_id: str) -> tuple[int, int]:
     return len(users), len(apps)
 
 
-def _sign_ins(suggestions: list[JSON]) -> JSON:
-    estimated = [s for s in suggestions if isinstance(s.get("impact"), dict)]
+def _sign_ins(applied: list[JSON], backlog: list[JSON]) -> JSON:
+    def affected(suggestions: list[JSON]) -> int:
+        return sum(int(s["impact"].get("signInsAffected") or 0) for s in suggestions if _estimated(s))
 
-    def affected(status: str) -> int:
-        return sum(int(s["impact"].get("signInsAffected") or 0) for s in estimated if s.get("status") == status)
+    return {"protected": affected(applied), "wouldProtect": affected(backlog),
+            "estimatedSuggestions": sum(1 for s in applied + backlog if _estimated(s))}
 
-    return {"protected": affected("applied"), "wouldProtect": affected("open"), "estimatedSuggestions": len(estimated)}
+
+def _estimated(suggestion: JSON) -> bool:
+    return isinstance(suggestion.get("impact"), dict)
 
 
 def render_summary_text(summary: dict[str, Any]) -> str:
@@ -112,9 +132,9 @@ def render_summary_text(summary: dict[str, Any]) -> str:
         f"Unprotected users  {_change(trend['users'])}",
         f"Unprotected apps   {_change(trend['apps'])}",
         f"Suggestions        created {_priorities(sugg['created'])}",
-        *(f"                   {status:<9} {_priorities(sugg[status])}" for status in STATUSES),
+        *(f"                   {status:<9} {_priorities(sugg[status])}" for status in (*ACTED, *BACKLOG)),
         f"Sign-ins           {sign_ins['protected']} protected by applied suggestions, "
-        f"{sign_ins['wouldProtect']} more if the open ones were applied "
+        f"{sign_ins['wouldProtect']} more if the open, reviewed and snoozed ones were applied "
         f"(estimates from {sign_ins['estimatedSuggestions']} suggestions)",
         f"Model usage        {usage['promptTokens']} prompt + {usage['completionTokens']} completion tokens "
         f"in {usage['modelCalls']} model calls",
