@@ -98,7 +98,7 @@ def test_caps_defer_items_and_new_objects_and_say_so(tmp_path) -> None:
     monitored = _event(trace, "monitored_objects")
     assert [o["id"] for o in monitored["objects"] if o["type"] == "user"] == [IDS["dave"]]  # oldest first
     assert monitored["deferred"] == {"users": 1}
-    assert "1 of 3 items deferred to the next run (MaxItemsPerRun=2)" in result.warnings
+    assert "1 of 3 items deferred to the next run (MaxItemsPerRun=2)" in result.to_json()["warnings"]
     assert "new objects not reviewed in this run (per-run cap): 1 users" in result.warnings
     assert "new objects not reviewed in this run (per-run cap): 1 users" in [
         e["message"] for e in trace if e["kind"] == "warning"]

@@ -31,7 +31,8 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         run = {k: self.run[k] for k in ("id", "agent", "tenant", "model", "status", "started", "finished", "usage")}
-        return {"run": run, "findings": self.findings, "suggestions": self.suggestions}
+        # "warnings" is an additive key of the `run --json` contract
+        return {"run": run, "findings": self.findings, "suggestions": self.suggestions, "warnings": self.warnings}
 
 
 async def _fetch(catalog: Any, ref: str, ctx: SkillContext) -> list[dict[str, Any]]:
