@@ -90,9 +90,9 @@ def test_timeout_is_retried_once_then_reported() -> None:
 
 
 def test_client_errors_and_redirects_are_not_retried() -> None:
-    bad, receiver = _send("bad")
+    bad, _ = _send("bad")
     assert (bad.ok, bad.status, bad.attempts, bad.error) == (False, 400, 1, "HTTP 400")
-    moved, receiver = _send("moved")
+    moved, _ = _send("moved")
     assert (moved.ok, moved.status, moved.attempts) == (False, 302, 1)  # the payload never follows a redirect
 
 

@@ -13,7 +13,6 @@ import base64
 import contextlib
 import itertools
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -69,23 +68,26 @@ class DevTools:
 @contextlib.asynccontextmanager
 async def browser(binary: str) -> AsyncIterator[str]:
     """Start Chromium with a fresh profile; yield its DevTools HTTP endpoint."""
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        process = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # ignore_cleanup_errors: a crashed browser may leave files it still held; the test's verdict is elsewhere.
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-", ignore_cleanup_errors=True) as profile:
+        process = await asyncio.create_subprocess_exec(
+            binary, *FLAGS, f"--user-data-dir={profile}", "about:blank",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         try:
             port_file, deadline = Path(profile) / "DevToolsActivePort", time.monotonic() + 30
             while not (port_file.exists() and port_file.read_text().strip()):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"chromium did not start (exit code {process.poll()})")
+                if process.returncode is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"chromium did not start (exit code {process.returncode})")
                 await asyncio.sleep(0.05)
             yield f"http://127.0.0.1:{port_file.read_text().splitlines()[0]}"
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), 10)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
 
 
 def _console_error(event: dict[str, Any]) -> str | None:

@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from entra_agents.reports.data import gather
 from entra_agents.reports.run_report import render_html, render_markdown
 from entra_agents.store import Store
-from tests.reports.sample_run import HOSTILE, make_run
+from tests.reports.sample_run import make_run
 
 
 def test_gathered_data_counts_what_the_run_did() -> None:
@@ -42,8 +42,8 @@ def test_markdown_report_sections() -> None:
     assert "40 of 120 sign\\-ins affected" not in text and "40 of 120 sign-ins affected" in text
     assert "| replace | `grantControls.operator` | \"AND\" → \"OR\" |" in text
     # The hostile name holds ``` so the fence around the policy JSON is longer.
-    assert re.search(r"^````json\n\{\n  \"displayName\"", text, flags=re.M)
-    assert not re.search(r"^```json", text, flags=re.M)
+    assert re.search(r"^````json\n\{\n  \"displayName\"", text, flags=re.MULTILINE)
+    assert not re.search(r"^```json", text, flags=re.MULTILINE)
     assert "1200 prompt + 300 completion tokens, 3 model calls" in text
 
 
@@ -55,8 +55,8 @@ def test_markdown_keeps_hostile_strings_as_text() -> None:
     assert rendered.count("<h1>") == 1 and "<h1>heading" not in rendered
     assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in rendered  # shown, not run
     # `|` in a name never adds a table cell: every row has as many cells as its header.
-    for table in re.findall(r"<table>.*?</table>", rendered, flags=re.S):
-        widths = {row.count("<td") or row.count("<th") for row in re.findall(r"<tr>.*?</tr>", table, flags=re.S)}
+    for table in re.findall(r"<table>.*?</table>", rendered, flags=re.DOTALL):
+        widths = {row.count("<td") or row.count("<th") for row in re.findall(r"<tr>.*?</tr>", table, flags=re.DOTALL)}
         assert len(widths) == 1, table
     # The policy JSON stays inside one code block, hostile fence and all.
     assert re.search(r'<code class="language-json">\{\n  &quot;displayName&quot;: &quot;Evil', rendered)

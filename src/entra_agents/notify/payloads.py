@@ -33,7 +33,7 @@ TEAMS_LIMIT = 5
 TITLE_LIMIT = 200  # Teams rejects messages over ~28 KB; a hostile title must not get there
 
 
-def build_payload(report: RunReport, format: Format) -> JSON:  # noqa: A002 - the brief's public name
+def build_payload(report: RunReport, format: Format) -> JSON:
     if format == "generic":
         return _generic(report)
     if format == "teams":

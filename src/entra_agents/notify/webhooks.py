@@ -100,7 +100,7 @@ async def _deliver(session: aiohttp.ClientSession, hook: Webhook, body: Mapping[
             break
         except _Retryable as exc:
             status, error = exc.args[0], f"HTTP {exc.args[0]}"
-        except (aiohttp.ClientConnectionError, TimeoutError, asyncio.TimeoutError) as exc:
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             status, error = None, _describe(exc)
         except Exception as exc:  # noqa: BLE001 - a notification never fails the run
             status, error = None, _describe(exc)

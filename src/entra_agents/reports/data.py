@@ -225,7 +225,7 @@ def _problems(run: JSON, trace: list[JSON], findings: list[JSON]) -> list[Proble
 
 
 def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return datetime.fromisoformat(value)  # Python 3.11 reads the store's "Z" suffix
 
 
 def _seconds(started: str | None, finished: str | None) -> float | None:

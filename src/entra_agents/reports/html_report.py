@@ -9,8 +9,20 @@ from __future__ import annotations
 import html
 import json
 
-from entra_agents.reports.data import Activity, CoverageGap, Problem, RunReport, SuggestionView
-from entra_agents.reports.text import change_phrase, counts_phrase, duration, impact_phrase, usage_phrase
+from entra_agents.reports.data import (
+    Activity,
+    CoverageGap,
+    Problem,
+    RunReport,
+    SuggestionView,
+)
+from entra_agents.reports.text import (
+    change_phrase,
+    counts_phrase,
+    duration,
+    impact_phrase,
+    usage_phrase,
+)
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -78,8 +90,8 @@ def _summary(report: RunReport) -> str:
         (report.unprotected_users, "unprotected users"), (report.unprotected_apps, "unprotected apps"),
         (len(report.suggestions), "suggestions"), (len(report.problems), "errors")])
     rows = [
-        ("Tenant", f"{e(report.tenant_name)} <code>{e(report.tenant_id)}</code> "
-                   f'<span class="muted">{e(report.tenant_source)}</span>'),
+        ("Tenant", (f"{e(report.tenant_name)} <code>{e(report.tenant_id)}</code> "
+                    f'<span class="muted">{e(report.tenant_source)}</span>')),
         ("Agent", e(report.agent)),
         ("Model", e(report.model_label())),
         ("Status", _badge(report.status, f"s-{report.status}")),

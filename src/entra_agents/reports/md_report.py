@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from entra_agents.reports.data import Activity, CoverageGap, Problem, RunReport, SuggestionView
+from entra_agents.reports.data import (
+    Activity,
+    CoverageGap,
+    Problem,
+    RunReport,
+    SuggestionView,
+)
 from entra_agents.reports.text import (
     change_phrase,
     code,
@@ -103,8 +109,8 @@ def _activity(activity: Activity) -> str:
         f"- Work items fetched: {activity.items} (already suggested before, skipped: {activity.skipped})",
         f"- Model turns: {activity.model_turns}",
         f"- Tool calls: {activity.tool_calls} ({activity.tool_errors} failed): {tools}",
-        f"- Guard refusals: {activity.guard_refusals}; tool calls rejected before the guard: "
-        f"{activity.rejected_tool_calls}",
+        (f"- Guard refusals: {activity.guard_refusals}; tool calls rejected before the guard: "
+         f"{activity.rejected_tool_calls}"),
         f"- Tenant writes: {activity.writes}",
     ]
     lines += [f"  - refused: {md(reason)}" for reason in activity.refusals]

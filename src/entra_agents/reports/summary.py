@@ -126,18 +126,18 @@ def render_summary_text(summary: dict[str, Any]) -> str:
     statuses = ", ".join(f"{n} {one_line(s)}" for s, n in sorted(runs["byStatus"].items()))
     usage, sign_ins = summary["usage"], summary["signIns"]
     lines = [
-        f"{one_line(summary['agent'])}, {tenant}, last {summary['days']} days "
-        f"({summary['from'][:10]} to {summary['to'][:10]})",
+        (f"{one_line(summary['agent'])}, {tenant}, last {summary['days']} days "
+         f"({summary['from'][:10]} to {summary['to'][:10]})"),
         f"Runs               {runs['total']}" + (f" ({statuses})" if statuses else ""),
         f"Unprotected users  {_change(trend['users'])}",
         f"Unprotected apps   {_change(trend['apps'])}",
         f"Suggestions        created {_priorities(sugg['created'])}",
         *(f"                   {status:<9} {_priorities(sugg[status])}" for status in (*ACTED, *BACKLOG)),
-        f"Sign-ins           {sign_ins['protected']} protected by applied suggestions, "
-        f"{sign_ins['wouldProtect']} more if the open, reviewed and snoozed ones were applied "
-        f"(estimates from {sign_ins['estimatedSuggestions']} suggestions)",
-        f"Model usage        {usage['promptTokens']} prompt + {usage['completionTokens']} completion tokens "
-        f"in {usage['modelCalls']} model calls",
+        (f"Sign-ins           {sign_ins['protected']} protected by applied suggestions, "
+         f"{sign_ins['wouldProtect']} more if the open, reviewed and snoozed ones were applied "
+         f"(estimates from {sign_ins['estimatedSuggestions']} suggestions)"),
+        (f"Model usage        {usage['promptTokens']} prompt + {usage['completionTokens']} completion tokens "
+         f"in {usage['modelCalls']} model calls"),
     ]
     if not runs["total"]:
         lines.append(f"No runs in this window: try `entra-agents run {one_line(summary['agent'])} --tenant ...`")
