@@ -95,8 +95,9 @@ def _problem(schema: Mapping[str, Any], raw_arguments: Any) -> str | None:
     argument = str(path[0])
     if len(path) == 1 and error.validator in _SHAPE_KEYWORDS:
         return f"argument `{argument}` must be {allowed(properties[argument])}; got {json.dumps(error.instance)}"
-    where = ".".join(str(p) for p in path)
-    return f"argument `{argument}` is invalid at {where}: {error.message}"
+    if len(path) == 1:
+        return f"argument `{argument}` is invalid: {error.message}"
+    return f"argument `{argument}` is invalid at {'.'.join(str(p) for p in path)}: {error.message}"
 
 
 class ToolCallKernel(Kernel):
