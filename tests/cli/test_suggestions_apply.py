@@ -258,3 +258,11 @@ def test_graph_tenant_spec(sim: GraphSimulator) -> None:
     assert asyncio.run(org(f"graph:{sim.base_url}")) == asyncio.run(org(f"graph:{host}/")) == "Contoso Demo"
     with pytest.raises(UsageError, match="expected an http"):
         asyncio.run(org("graph:127.0.0.1:8080"))
+
+
+def test_apply_to_the_demo_tenant_says_the_write_does_not_last(store: Store) -> None:
+    suggestion = modify_suggestion(store)
+    code, out, _ = cli("suggestions", "apply", suggestion["id"], "--tenant", "demo", "--yes")
+    assert code == 0 and "the policy is on: the change takes effect" in out
+    assert "in-process simulator for this command only" in out
+    assert "the tenant file is unchanged" in cli_json("suggestions", "show", suggestion["id"])["history"][-1]["detail"]

@@ -75,11 +75,16 @@ async def _act(args: argparse.Namespace, db: Any, doc: dict[str, Any], action: s
     fields: dict[str, Any] = {"appliedPolicyId": outcome.policy_id} if action == "apply" else {}
     if action == "apply" and plan.operation in ("create", "reuse"):
         fields["createdPolicyId"] = outcome.policy_id
-    where = f"{args.tenant}" + (" (in-process simulator: the tenant file is unchanged)" if kind == "fixture" else "")
+    # demo and fixture tenants are served for this command only: say so, here and in the history
+    ephemeral = " (in-process simulator: the tenant file is unchanged)" if kind == "fixture" else ""
+    where = f"{args.tenant}{ephemeral}"
     detail = f"{outcome.detail} in {where}" + "".join(f"; WARNING: {p}" for p in outcome.problems)
     recorded = db.change_suggestion(doc["id"], lambda d, at: transition(
         d, action, by=admin.label, at=at, detail=detail, **fields))
     print(f"{outcome.detail}; suggestion {recorded['id']} is {recorded['status']} (recorded for {admin.label})")
+    if ephemeral and plan.writes:
+        print(f"note: {args.tenant} is served by an in-process simulator for this command only; the write is gone "
+              "now. Use --tenant live, or graph:URL with `entra-agents tenant serve`, to keep it")
     for note in (*plan.after_notes, *outcome.problems):
         print(f"note: {note}")
     if action == "apply" and plan.operation != "none" and doc.get("kind") != "modify_policy":

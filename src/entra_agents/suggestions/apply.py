@@ -161,6 +161,8 @@ async def _plan_modify(client: Any, doc: JSON) -> Plan:
     lines = [f'change policy "{name}" ({target}), state {current.get("state")} (unchanged):',
              *(f"  {line}" for line in change_lines(changes)),
              f"  PATCH {POLICIES}/{target} with {', '.join(body)}"]
+    if current.get("state") == "enabled":
+        lines.append("  the policy is on: the change takes effect for sign-ins as soon as it is written")
     return Plan("patch", target, name, tuple(lines), body=body, before=current)
 
 
