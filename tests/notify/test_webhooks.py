@@ -34,7 +34,7 @@ class Receiver:
         if name == "flaky" and self.hits[name] == 1 or name == "down":
             return web.Response(status=500 if name == "flaky" else 503)
         if name == "slow":
-            await asyncio.sleep(2)
+            await asyncio.sleep(0.6)  # longer than the test's timeout; the server waits for it on cleanup
         if name == "bad":
             return web.Response(status=400)
         if name == "moved":
@@ -84,7 +84,7 @@ def test_one_retry_on_5xx() -> None:
 
 
 def test_timeout_is_retried_once_then_reported() -> None:
-    delivery, receiver = _send("slow", timeout=0.3)
+    delivery, receiver = _send("slow", timeout=0.2)
     assert (delivery.ok, delivery.status, delivery.attempts, delivery.error) == (False, None, 2, "timed out")
     assert receiver.hits == {"slow": 2}
 
