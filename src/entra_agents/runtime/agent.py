@@ -14,7 +14,7 @@ from semantic_kernel.prompt_template import KernelPromptTemplate, PromptTemplate
 
 from entra_agents.errors import ContentError
 from entra_agents.runtime.context import SkillContext
-from entra_agents.runtime.filters import ModelObserver, RunFilters
+from entra_agents.runtime.filters import ItemState, ModelObserver, RunFilters
 from entra_agents.runtime.models.offline import OfflineSettings, Workflow
 from entra_agents.runtime.models.providers import ModelChoice
 from entra_agents.runtime.models.usage import TokenUsage
@@ -111,6 +111,11 @@ def required_tool(raw: dict[str, Any], source: str, tools: dict[str, tuple[Any, 
     return str(name)
 
 
+def _lacks(item: ItemState, required: str | None) -> bool:
+    """The item ended normally (no refusal, not stopped) but without its required output."""
+    return required is not None and required not in item.succeeded and item.failure is None and item.refusal is None
+
+
 def _reminder(tool: str) -> str:
     # A system message: it is the runtime speaking, and the models' turn logic keys on the last user message.
     return (f"You ended without a successful call to {tool}, which this task requires. Call {tool} now with "
@@ -122,7 +127,7 @@ async def run_agent_skill(catalog: Any, skill: Any, inputs: dict[str, Any], *, c
     kernel = ToolCallKernel()
     kernel.add_service(service)
     tools = build_tools(catalog, skill, ctx)
-    for _, (child, function) in tools.items():
+    for _, function in tools.values():
         kernel.add_function(function.plugin_name, function)
     observer.new_task({name: advertised_schema(function) for name, (_, function) in tools.items()})
     RunFilters(ctx, {name: child for name, (child, _) in tools.items()}, observer).install(kernel)
@@ -134,13 +139,12 @@ async def run_agent_skill(catalog: Any, skill: Any, inputs: dict[str, Any], *, c
     ctx.tracer.event("task", skill=skill.full_name, inputs=inputs, tools=sorted(tools))
     item = observer.item
     reply = await _complete(service, history, settings, kernel, observer)
-    if required and required not in item.succeeded and item.failure is None and item.refusal is None:
-        if item.spend_correction():
-            ctx.tracer.event("reminder", tool=required)
-            history.add_system_message(_reminder(required))
-            reply = await _complete(service, history, settings, kernel, observer)
-        if required not in item.succeeded and item.failure is None and item.refusal is None:
-            item.failure = f"the model ended without a successful call to the required tool {required}"
+    if _lacks(item, required) and item.spend_correction():
+        ctx.tracer.event("reminder", tool=required)
+        history.add_system_message(_reminder(str(required)))
+        reply = await _complete(service, history, settings, kernel, observer)
+    if _lacks(item, required):
+        item.failure = f"the model ended without a successful call to the required tool {required}"
     outcome = AgentOutcome(answer=(reply.content if reply else "") or "", tokens=item.usage)
     if item.refusal is not None:
         outcome.status, outcome.error = "refused", f"the model refused: {item.refusal}"
