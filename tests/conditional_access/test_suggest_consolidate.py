@@ -10,6 +10,7 @@ from ca_fixtures import (
     BG1,
     BG2,
     BOB,
+    CAROL_GUEST,
     G_BREAKGLASS,
     G_ENG,
     G_STAFF,
@@ -31,6 +32,8 @@ from entra_agents.suggestions.diff import apply_changes
 JSON = dict[str, Any]
 P_A = "0c000000-0000-4000-8000-0000000000c1"
 P_B = "0c000000-0000-4000-8000-0000000000c2"
+P_C = "0c000000-0000-4000-8000-0000000000c3"
+G_SYNCED = "06000000-0000-4000-8000-0000000005c0"
 
 
 def group_policy(pid: str, name: str, groups: list[str], **kwargs: Any) -> JSON:
@@ -203,4 +206,24 @@ def test_a_group_policy_already_implied_by_the_all_users_policy_merges_into_it()
     assert found.policy["conditions"]["users"]["includeUsers"] == ["All"]
     assert [c["changes"] for c in found.changes][1] == [
         {"op": "add", "path": "conditions.users.includeGroups", "values": [G_STAFF]}]
+    assert demands(replaced(doc, found)) == demands(doc)
+
+
+def test_near_copies_become_one_group_not_one_suggestion_per_pair():
+    doc = tenant(group_policy(P_A, "Device staff", [G_STAFF], controls=["compliantDevice"]),
+                 group_policy(P_B, "Device eng", [G_ENG], controls=["compliantDevice"]),
+                 group_policy(P_C, "MFA staff", [G_STAFF], controls=["mfa"]))
+    [found] = consolidate.candidates(snapshot(doc))
+    assert found.target_policy_ids == (P_A, P_B)  # one difference from the merge, but OR [device, mfa] is weaker
+    doc["conditionalAccessPolicies"][-1] = group_policy(P_C, "Device sync", [G_SYNCED], controls=["compliantDevice"])
+    doc["groups"].append({"id": G_SYNCED, "displayName": "Synced", "members": [CAROL_GUEST]})
+    [found] = consolidate.candidates(snapshot(doc))
+    assert found.target_policy_ids == (P_A, P_B, P_C) and found.key == "+".join(sorted([P_A, P_B, P_C]))
+    assert found.title == "Merge 'Device staff', 'Device eng' and 'Device sync' into one policy"
+    assert found.summary.startswith("The 3 enabled policies 'Device staff', 'Device eng' and 'Device sync' differ "
+                                    "only in conditions.users.includeGroups; one policy combining them demands "
+                                    "exactly what they demand together")
+    assert found.policy["conditions"]["users"]["includeGroups"] == [G_STAFF, G_ENG, G_SYNCED]
+    assert found.policy["displayName"] == "CA-Agent - Device staff and 2 more"
+    assert len(found.changes) == 3
     assert demands(replaced(doc, found)) == demands(doc)

@@ -1,4 +1,4 @@
-"""Policy consolidation: two live policies that one policy can replace without changing what anyone must do.
+"""Policy consolidation: live policies that one policy can replace without changing what anyone must do.
 
 **What counts as one difference.** Each policy is flattened into properties: every leaf under ``conditions``
 and ``grantControls`` (``conditions.users.includeGroups``, ``conditions.clientAppTypes``,
@@ -6,8 +6,8 @@ and ``grantControls`` (``conditions.users.includeGroups``, ``conditions.clientAp
 whole (``grantControls.authenticationStrength`` by id, a device or application filter, guest settings), and
 each ``sessionControls`` entry (``sessionControls.signInFrequency``...). Id lists compare as case-insensitive
 sets; null, missing and empty are the same. A difference is one property whose values differ. Two policies
-are a pair when they have the same state (enabled or report-only: merging the two would change enforcement)
-and differ in one or two properties, each of a kind we know how to merge:
+can merge when they have the same state (enabled or report-only: merging the two would change enforcement)
+and differ in at most two properties (none: exact duplicates), each of a kind we know how to merge:
 
 * an include list (users, groups, roles, applications, built-in controls, terms of use): the union;
 * an exclude list (users, groups, roles, applications, platforms, locations): the intersection;
@@ -27,7 +27,8 @@ contexts, insider or service principal risk, workload identities) are never pair
 
 Break-glass and directory synchronisation accounts are left out of the proof because the merged policy
 excludes them by design (safety rule 3), whatever the originals did; the merged policy must also pass the
-lockout check. Every pair is considered (Microsoft stops at 40 a run; we do not).
+lockout check. Groups grow greedily (``candidates``): a set of near-copies becomes one suggestion, not one per
+pair. Every policy is considered (Microsoft stops at 40 pairs a run; we do not).
 """
 
 from __future__ import annotations
@@ -282,14 +283,46 @@ def prove_equivalent(snapshot: TenantSnapshot, model: TenantModel, originals: Se
 # candidates ------------------------------------------------------------------------------------------------
 
 
-def _merged_policy(a: JSON, b: JSON, paths: Sequence[str], prefix: str) -> JSON | None:
-    body = new_policy_body(a, f"{prefix} - {name_of(a)} + {name_of(b)}")
+def _fold(core: JSON, other: JSON) -> JSON | None:
+    """``core`` widened to cover ``other``: each differing property merged; None when they differ in more than
+    ``MAX_DIFFERENCES`` properties or in one we cannot merge."""
+    paths = differences(core, other)
+    if len(paths) > MAX_DIFFERENCES:
+        return None
+    out = copy.deepcopy(core)
     for path in paths:
-        value = _merge_value(path, current_value(a, path), current_value(b, path))
+        value = _merge_value(path, current_value(core, path), current_value(other, path))
         if value is _UNMERGEABLE:
             return None
-        _put(body, path, value)
-    return body
+        _put(out, path, value)
+    return out
+
+
+def _listing(names: Sequence[str]) -> str:
+    quoted = [f"'{n}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+@dataclass(frozen=True)
+class _Merge:
+    members: tuple[JSON, ...]
+    policy: JSON  # report-only, excluding break-glass and sync accounts
+    added: tuple[str, ...]  # exclusions by design the members lacked
+    proof: Proof
+
+
+def _vetted(snapshot: TenantSnapshot, model: TenantModel, config: AnalysisConfig, members: Sequence[JSON],
+            core: JSON) -> _Merge | None:
+    """The policy to create for ``core``, if it is proven equivalent to ``members`` and passes the lockout check."""
+    names = [name_of(m) for m in members]
+    title = " + ".join(names) if len(names) == 2 else f"{names[0]} and {len(names) - 1} more"
+    policy = new_policy_body(core, f"{config.policy_name_prefix} - {title}"[:256])  # Graph's displayName limit
+    added = _exclude_by_design(policy, model, snapshot)
+    merged = dataclasses.replace(parse(snapshot, policy), id="merged-policy")
+    proof = prove_equivalent(snapshot, model, [parse(snapshot, m) for m in members], merged)
+    if proof is None or check_lockout(snapshot, config, policy):
+        return None
+    return _Merge(tuple(members), policy, tuple(added), proof)
 
 
 def _comparable(policy_json: Mapping[str, Any]) -> JSON:
@@ -297,51 +330,60 @@ def _comparable(policy_json: Mapping[str, Any]) -> JSON:
     return {k: v for k, v in policy_json.items() if k not in ("displayName", "state", "description")}
 
 
-def _candidate(snapshot: TenantSnapshot, model: TenantModel, config: AnalysisConfig, a: JSON, b: JSON,
-               paths: list[str]) -> Candidate | None:
-    merged = _merged_policy(a, b, paths, config.policy_name_prefix)
-    if merged is None:
-        return None
-    added = _exclude_by_design(merged, model, snapshot)
-    originals = [parse(snapshot, a), parse(snapshot, b)]
-    proof = prove_equivalent(snapshot, model, originals,
-                             dataclasses.replace(parse(snapshot, merged), id="merged-policy"))
-    if proof is None or check_lockout(snapshot, config, merged):
-        return None
-    ids = (str(a["id"]), str(b["id"]))
+def _candidate(merge: _Merge) -> Candidate:
+    members, merged = merge.members, merge.policy
+    ids = tuple(str(m["id"]) for m in members)
+    props = [properties(m) for m in members]
+    paths = sorted(p for p in set().union(*props) if len({str(x.get(p)) for x in props}) > 1)
     differing = [{"kind": "differingProperty", "property": path,
-                  "values": {ids[0]: current_value(a, path), ids[1]: current_value(b, path)},
+                  "values": {pid: current_value(m, path) for pid, m in zip(ids, members, strict=True)},
                   "merged": current_value(merged, path)} for path in paths]
-    evidence: list[JSON] = [*differing, proof.to_json()]
-    if added:
-        evidence.append({"kind": "excludedByDesign", "added": added,
+    evidence: list[JSON] = [*differing, merge.proof.to_json()]
+    if merge.added:
+        evidence.append({"kind": "excludedByDesign", "added": list(merge.added),
                          "detail": "break-glass and directory synchronisation accounts the originals did not "
                                    "exclude; the merged policy excludes them (safety rule 3)"})
-    changes = tuple({"policyId": pid, "displayName": name_of(p), "changes": property_diff(_comparable(p),
-                                                                                         _comparable(merged))}
-                    for pid, p in zip(ids, (a, b), strict=True))
-    state = "report-only" if a.get("state") != "enabled" else "enabled"
+    changes = tuple({"policyId": pid, "displayName": name_of(m),
+                     "changes": property_diff(_comparable(m), _comparable(merged))}
+                    for pid, m in zip(ids, members, strict=True))
+    state = "report-only" if members[0].get("state") != "enabled" else "enabled"
+    names = _listing([name_of(m) for m in members])
     how = f"differ only in {' and '.join(paths)}" if paths else "have the same conditions and controls"
-    summary = (f"The {state} policies '{name_of(a)}' and '{name_of(b)}' {how}; one policy combining them demands exactly what the two demand together for each of the "
-               f"{proof.users} users in all {proof.scenarios} sign-in scenarios checked, so it can replace both.")
+    together, them = ("the two", "both") if len(members) == 2 else ("they", "all of them")
+    summary = (f"The {'' if len(members) == 2 else f'{len(members)} '}{state} policies {names} {how}; one policy "
+               f"combining them demands exactly what {together} demand together for each of the "
+               f"{merge.proof.users} users in all {merge.proof.scenarios} sign-in scenarios checked, so it can "
+               f"replace {them}.")
     return Candidate(
         kind="consolidate_policies", key="+".join(sorted(i.lower() for i in ids)),
-        title=f"Merge '{name_of(a)}' and '{name_of(b)}' into one policy", priority="low", summary=summary,
+        title=f"Merge {names} into one policy", priority="low", summary=summary,
         affected={"policies": list(ids)}, policy=merged, target_policy_ids=ids, changes=changes,
         evidence=tuple(evidence),
     )
 
 
 def candidates(snapshot: TenantSnapshot, analysis: AnalysisConfig | None = None) -> list[Candidate]:
-    """Every pair of live policies one proven-equivalent policy can replace, ordered by the pair's ids."""
+    """Groups of live policies one proven-equivalent policy can replace. Greedy and in id order: a group starts
+    at the first policy not yet grouped and takes every later policy of the same state that differs from the
+    merge so far in at most ``MAX_DIFFERENCES`` properties and keeps the merge proven; a policy joins one
+    group at most, so a set of near-copies gives one suggestion, not one per pair."""
     config = analysis or AnalysisConfig()
     model = TenantModel.build(snapshot, config)
     live = [p for p in live_policy_json(snapshot) if not _unsupported(parse(snapshot, p))]
+    grouped: set[str] = set()
     out = []
-    for a, b in itertools.combinations(live, 2):
-        if a.get("state") != b.get("state"):
+    for index, seed in enumerate(live):
+        if seed["id"] in grouped:
             continue
-        paths = differences(a, b)
-        if len(paths) <= MAX_DIFFERENCES and (found := _candidate(snapshot, model, config, a, b, paths)):
-            out.append(found)
+        core, best = seed, None
+        for other in live[index + 1:]:
+            if other["id"] in grouped or other.get("state") != seed.get("state"):
+                continue
+            folded = _fold(core, other)
+            members = [seed] if best is None else list(best.members)
+            if folded is not None and (merge := _vetted(snapshot, model, config, [*members, other], folded)):
+                core, best = folded, merge
+        if best is not None:
+            grouped.update(m["id"] for m in best.members)
+            out.append(_candidate(best))
     return out
