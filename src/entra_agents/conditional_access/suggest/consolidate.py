@@ -298,8 +298,11 @@ def _fold(core: JSON, other: JSON) -> JSON | None:
     return out
 
 
-def _listing(names: Sequence[str]) -> str:
+def _listing(names: Sequence[str], shown: int = 3) -> str:
+    """'a', 'b' and 'c'; past ``shown`` names, 'a', 'b', 'c' and 5 more (the full list is in affected)."""
     quoted = [f"'{n}'" for n in names]
+    if len(quoted) > shown:
+        return f"{', '.join(quoted[:shown])} and {len(quoted) - shown} more"
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
