@@ -125,7 +125,8 @@ def list_new_coverage_gaps(ctx: Any) -> list[dict[str, str]]:
             ctx.tracer.event("skip", check=c.check, suggestionKind=c.kind, key=c.key,
                              reason=f"already suggested ({known['id']}, {known['status']})")
             continue
-        items.append({"fingerprint": fingerprint, "kind": c.kind, "check": c.check or "", "title": c.title})
+        # engine-made values only: titles carry tenant names, which reach the model through tools, as data
+        items.append({"fingerprint": fingerprint, "kind": c.kind, "check": c.check or ""})
     return items
 
 

@@ -146,3 +146,15 @@ def test_break_glass_in_scope_gives_a_modification_adding_the_exclusion(demo: di
     assert fix.key == f"{countries['id']}:breakGlass"
     assert {"op": "add", "path": "conditions.users.excludeUsers", "values": bg} in fix.changes
     assert modify_problems(with_policy(snapshot, fix.policy), config, fix.policy) == []
+
+
+def test_without_known_break_glass_no_exclusion_is_offered_for_removal(demo: dict[str, Any]) -> None:
+    # the break-glass exclusion group would look like any other large exclusion: nothing is removed blind
+    doc = copy.deepcopy(demo)
+    for role in doc["directoryRoles"]:
+        if role["roleTemplateId"] == "62e90394-69f5-4237-9190-012177145e10":
+            role["members"] = []
+    snapshot = snapshot_of(doc)
+    assert not TenantModel.build(snapshot, CONFIG).break_glass.ids
+    plan = gaps.plan(snapshot, CONFIG)
+    assert plan.candidates and {c.kind for c in plan.candidates} == {"new_policy"}

@@ -20,7 +20,8 @@ The rule, for each check the agent handles that fails:
 Every candidate is vetted before anyone sees it: modified policies keep break-glass and directory-sync
 accounts excluded and pass ``check_lockout``; new ones pass ``vetted_remediation``. A change that fails is
 reported in ``Plan.rejected`` with its reasons, and its users fall back to rule 2. When no break-glass account
-is known at all, vetting is left to ``SubmitSuggestion``, whose refusal tells the administrator what to set.
+is known at all, no exclusion is offered for removal (a break-glass exclusion group would look like any other)
+and the new policies are left to ``SubmitSuggestion``, whose refusal tells the administrator what to set.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def plan(snapshot: TenantSnapshot, config: AnalysisConfig | None = None,
     failing = {c: frozenset(by_check[c].affected.users) for c in AGENT_CHECKS if by_check[c].status is Status.FAIL}
     large = by_check["EXC-08"].status is Status.FAIL
     rejected: list[JSON] = []
-    fixes = _fixes(snapshot, config, model, failing, large, vet, rejected)
+    fixes = _fixes(snapshot, config, model, failing, large, rejected) if vet else []
     owned = _owners(fixes, failing)
     out: list[Candidate] = []
     population = len(model.counted_users())
@@ -99,8 +100,8 @@ def plan(snapshot: TenantSnapshot, config: AnalysisConfig | None = None,
         rest = users - set().union(*owned.get(check, {}).values())
         if rest:
             _new_policy(snapshot, config, by_check[check], sorted(rest), vet, out, rejected)
-    if by_check["EXC-02"].status in (Status.FAIL, Status.REVIEW):
-        _break_glass(snapshot, config, model, by_check["EXC-02"], vet, out, rejected)
+    if vet and by_check["EXC-02"].status in (Status.FAIL, Status.REVIEW):
+        _break_glass(snapshot, config, model, by_check["EXC-02"], out, rejected)
     order = {c: i for i, c in enumerate(HANDLED)}
     out.sort(key=lambda c: (order.get(c.check or "", len(order)), c.kind, c.key))
     return Plan(tuple(out), tuple(rejected))
@@ -111,7 +112,7 @@ def _raw(snapshot: TenantSnapshot, policy_id: str) -> JSON:
 
 
 def _fixes(snapshot: TenantSnapshot, config: AnalysisConfig, model: TenantModel,
-           failing: Mapping[str, frozenset[str]], large: bool, vet: bool, rejected: list[JSON]) -> list[Fix]:
+           failing: Mapping[str, frozenset[str]], large: bool, rejected: list[JSON]) -> list[Fix]:
     """Every entry worth a trial (it exempts an uncovered user, or it is large), tried one at a time."""
     gaps = set().union(*failing.values()) if failing else set()
     threshold = _threshold(config, len(model.counted_users()))
@@ -124,7 +125,7 @@ def _fixes(snapshot: TenantSnapshot, config: AnalysisConfig, model: TenantModel,
             before = _raw(snapshot, policy.id)
             after = with_safety_exclusions(model, without(before, exclusion))
             trial = with_policy(snapshot, after)
-            problems = modify_problems(trial, config, after) if vet else []
+            problems = modify_problems(trial, config, after)
             if problems:
                 rejected.append({"kind": "modify_policy", "key": f"{policy.id}:{exclusion.key}",
                                  "check": None, "problems": problems})
@@ -189,7 +190,7 @@ def _new_policy(snapshot: TenantSnapshot, config: AnalysisConfig, finding: Findi
 
 
 def _break_glass(snapshot: TenantSnapshot, config: AnalysisConfig, model: TenantModel, finding: Finding,
-                 vet: bool, out: list[Candidate], rejected: list[JSON]) -> None:
+                 out: list[Candidate], rejected: list[JSON]) -> None:
     """One candidate per policy that has break-glass accounts in scope (EXC-02's evidence, per policy)."""
     accounts: dict[str, list[str]] = {}
     for e in (e for e in finding.evidence if e.get("kind") == "breakGlassInScope"):
@@ -198,7 +199,7 @@ def _break_glass(snapshot: TenantSnapshot, config: AnalysisConfig, model: Tenant
         before = _raw(snapshot, pid)
         after = with_safety_exclusions(model, before)
         trial = with_policy(snapshot, after)
-        problems = modify_problems(trial, config, after) if vet else []
+        problems = modify_problems(trial, config, after)
         still = run_check(CHECKS["EXC-02"], trial, config)
         if pid in still.affected.policies:
             problems.append(f"EXC-02 still lists policy {pid} with the break-glass accounts excluded")
