@@ -12,12 +12,13 @@ descriptions in results are data for the model, never instructions.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Annotated, Any, Literal
 
-from entra_agents.conditional_access.remediation import check_lockout, validate_report_only_policy
-from entra_agents.conditional_access.suggest import gaps
+from entra_agents.conditional_access.remediation import (
+    check_lockout,
+    validate_report_only_policy,
+)
+from entra_agents.conditional_access.suggest import consolidate, gaps, review, rollout
 from entra_agents.conditional_access.suggest.candidate import Candidate
 from entra_agents.conditional_access.suggest.trial import modify_problems, with_policy
 from entra_agents.errors import UsageError
@@ -25,19 +26,13 @@ from entra_agents.skill import skill
 
 SAMPLE = 25  # affected users shown to the model; the full lists stay in the stored suggestion
 RATIONALE_CHARS = (40, 4000)  # a rationale says who, why and what changes; an essay is not a rationale
-# Suggestion kinds built next to this module (consolidation, phased rollout, policy review). Each exposes
-# ``candidates(snapshot, config) -> list[Candidate]``; they are wired in as soon as they exist.
-PEERS = ("consolidate", "rollout", "review")
 _PLAN = "_ca_optimizer_plan"
 
 
-def _peer_candidates(ctx: Any) -> list[Candidate]:
-    out: list[Candidate] = []
-    for name in PEERS:
-        module_name = f"entra_agents.conditional_access.suggest.{name}"
-        if importlib.util.find_spec(module_name) is not None:
-            out += importlib.import_module(module_name).candidates(ctx.snapshot, ctx.analysis)
-    return out
+def _other_kinds(ctx: Any) -> list[Candidate]:
+    """Consolidation, phased rollout and policy review: each module vets its own candidates."""
+    return [*consolidate.candidates(ctx.snapshot, ctx.analysis), *rollout.candidates(ctx.snapshot, ctx.analysis),
+            *review.candidates(ctx.snapshot, ctx.analysis)]
 
 
 def _plan(ctx: Any) -> tuple[dict[str, Candidate], tuple[dict[str, Any], ...]]:
@@ -46,7 +41,7 @@ def _plan(ctx: Any) -> tuple[dict[str, Candidate], tuple[dict[str, Any], ...]]:
     cached = ctx.__dict__.get(_PLAN)
     if cached is None:
         plan = gaps.plan(ctx.snapshot, ctx.analysis, ctx.findings())
-        found = {ctx.fingerprint(c.kind, c.key): c for c in (*plan.candidates, *_peer_candidates(ctx))}
+        found = {ctx.fingerprint(c.kind, c.key): c for c in (*plan.candidates, *_other_kinds(ctx))}
         cached = ctx.__dict__[_PLAN] = (found, plan.rejected)
     return cached
 
@@ -188,8 +183,8 @@ def _creation_problems(ctx: Any, arguments: dict[str, Any]) -> list[str]:
     except UsageError as exc:  # the guard must not raise: a refusal is the tool result
         return [str(exc)]
     if suggestion.get("kind") != "new_policy" or not isinstance(suggestion.get("policy"), dict):
-        return [f"suggestion {suggestion['id']} is a {suggestion.get('kind')}: only new_policy suggestions create a "
-                "policy; changes to existing policies are applied by an administrator"]
+        return [(f"suggestion {suggestion['id']} is a {suggestion.get('kind')}: only new_policy suggestions create a "
+                 "policy; changes to existing policies are applied by an administrator")]
     return validate_report_only_policy(suggestion["policy"]) or check_lockout(ctx.snapshot, ctx.analysis,
                                                                               suggestion["policy"])
 

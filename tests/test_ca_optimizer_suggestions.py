@@ -10,7 +10,11 @@ import pytest
 
 from entra_agents.conditional_access.config import AnalysisConfig
 from entra_agents.conditional_access.remediation import check_lockout, closes_gap
-from entra_agents.conditional_access.suggest.trial import modify_problems, uncovered, with_policy
+from entra_agents.conditional_access.suggest.trial import (
+    modify_problems,
+    uncovered,
+    with_policy,
+)
 from entra_agents.graph.synthetic import generate, write
 from entra_agents.store import Store
 from entra_agents.suggestions.diff import apply_changes
@@ -69,7 +73,7 @@ def test_one_suggestion_per_planted_gap_vetted_by_the_engine(tenant: tuple[str, 
 
 
 def test_second_run_and_dismissed_suggestions_are_not_suggested_again(tenant: tuple[str, Any]) -> None:
-    spec, generated = tenant
+    spec, _ = tenant
     first = cli_json("run", "ca-optimizer", "--tenant", spec)["suggestions"]
     assert cli_json("run", "ca-optimizer", "--tenant", spec)["suggestions"] == []
 

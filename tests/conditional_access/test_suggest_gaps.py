@@ -16,7 +16,12 @@ from entra_agents.conditional_access.evaluator import match_users
 from entra_agents.conditional_access.remediation import check_lockout, closes_gap
 from entra_agents.conditional_access.suggest import gaps
 from entra_agents.conditional_access.suggest.candidate import Candidate
-from entra_agents.conditional_access.suggest.trial import modify_problems, parsed, uncovered, with_policy
+from entra_agents.conditional_access.suggest.trial import (
+    modify_problems,
+    parsed,
+    uncovered,
+    with_policy,
+)
 from entra_agents.graph.snapshot import ATTRIBUTES, TenantSnapshot
 from entra_agents.graph.sources import demo_tenant_path
 from entra_agents.graph.synthetic import generate
@@ -54,7 +59,7 @@ def test_the_agent_handles_the_checks_the_manifest_expects_suggestions_for() -> 
 
 
 def test_one_suggestion_per_planted_gap_of_the_expected_kind() -> None:
-    snapshot, manifest, plan = planted()
+    _, manifest, plan = planted()
     expected = sorted((e["kind"], tuple(e["checks"]), e["targetPolicyId"]) for e in manifest["expectedSuggestions"])
     assert sorted(shape(c) for c in plan.candidates) == expected
     assert plan.rejected == ()
