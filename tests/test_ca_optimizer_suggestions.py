@@ -86,3 +86,44 @@ def test_second_run_and_dismissed_suggestions_are_not_suggested_again(tenant: tu
     skipped = [e for e in trace if e["kind"] == "skip" and "already suggested" in e["reason"]]
     assert len(skipped) == len(first)
     assert any(dismissed["id"] in e["reason"] and "dismissed" in e["reason"] for e in skipped)
+
+
+def test_creation_is_for_new_policies_only_report_only_and_idempotent() -> None:
+    import asyncio
+
+    from entra_agents.catalog import load_catalog
+    from entra_agents.graph.sources import open_tenant
+    from entra_agents.runtime.context import SkillContext, Tracer
+    from entra_agents.runtime.models.providers import choose
+    from entra_agents.runtime.runner import run_agent
+    from skills.ca_optimizer import _creation_problems
+
+    store, catalog, settings = Store(), load_catalog(), {"AllowReportOnlyPolicyCreation": "true"}
+
+    async def go() -> tuple[Any, Any, list[Any], dict[str, Any], list[str]]:
+        async with open_tenant("demo") as connection:
+            first = await run_agent(catalog, "ca-optimizer", connection=connection, store=store,
+                                    choice=choose("offline"), settings=settings)
+            again = await run_agent(catalog, "ca-optimizer", connection=connection, store=store,
+                                    choice=choose("offline"), settings=settings)
+            suggestions = store.list_suggestions(run_id=first.run["id"])
+            created = next(s for s in suggestions if s["kind"] == "new_policy")
+            modify = next(s for s in suggestions if s["kind"] == "modify_policy")
+            store.update_suggestion(created["id"], createdPolicyId=None)  # a retried write
+            skill = catalog.skill("EntraAgents.CAOptimizer.CreateReportOnlyPolicy").python.callable
+            ctx = SkillContext(agent="ca-optimizer", run_id=first.run["id"], connection=connection,
+                               snapshot=await connection.snapshot(), store=store,
+                               tracer=Tracer(store, first.run["id"]), settings=settings)
+            retried = await skill(ctx, suggestion_id=created["id"])
+            refused = _creation_problems(ctx, {"suggestion_id": modify["id"]})
+            return first, again, list(connection.simulator.writes), retried, refused
+
+    first, again, writes, retried, refused = asyncio.run(go())
+    posts = [w for w in writes if w.method == "POST"]
+    new_policies = [s for s in first.suggestions if s["kind"] == "new_policy"]
+    assert len(posts) == len(new_policies) and not [w for w in writes if w.method == "PATCH"]
+    assert all(w.body["state"] == "enabledForReportingButNotEnforced" for w in posts)
+    assert all(s.get("createdPolicyId") for s in store.list_suggestions(run_id=first.run["id"])
+               if s["kind"] == "new_policy")
+    assert again.suggestions == [] and retried["created"] is False
+    assert refused and "only new_policy suggestions create a policy" in refused[0]
