@@ -108,7 +108,9 @@ def plan(snapshot: TenantSnapshot, config: AnalysisConfig | None = None,
 
 
 def _raw(snapshot: TenantSnapshot, policy_id: str) -> JSON:
-    return next(p for p in snapshot.conditional_access_policies if str(p.get("id", "")).lower() == policy_id)
+    """The policy as Graph returned it: diffs and modified policies start from the tenant's own JSON."""
+    wanted = policy_id.lower()
+    return next(p for p in snapshot.conditional_access_policies if str(p.get("id", "")).lower() == wanted)
 
 
 def _fixes(snapshot: TenantSnapshot, config: AnalysisConfig, model: TenantModel,
