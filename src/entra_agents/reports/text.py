@@ -81,6 +81,8 @@ def impact_phrase(impact: dict[str, Any] | None) -> str:
     """The suggestion's impact on recorded sign-ins, when the agent estimated one."""
     if not impact:
         return "not estimated"
+    if not impact.get("signInsEvaluated"):
+        return "no recorded sign-ins to estimate from"
     window = impact.get("window") or {}
     text = (f"{impact.get('signInsAffected', 0)} of {impact.get('signInsEvaluated', 0)} sign-ins affected "
             f"({impact.get('signInsBlocked', 0)} blocked, {impact.get('signInsRequiringNewControls', 0)} "
