@@ -106,7 +106,8 @@ def _why(c: Candidate) -> list[str]:
     return [c.summary]
 
 
-@skill(access="read", permissions=["Policy.Read.All", "Directory.Read.All"])
+# AuditLog.Read.All: impact estimates, policy reviews and rollout plans come from the sign-in log
+@skill(access="read", permissions=["Policy.Read.All", "Directory.Read.All", "AuditLog.Read.All"])
 def list_new_coverage_gaps(ctx: Any) -> list[dict[str, str]]:
     """Scan the tenant; return the candidate changes not suggested before (open, dismissed or snoozed)."""
     candidates, rejected = _plan(ctx)

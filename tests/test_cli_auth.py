@@ -34,7 +34,8 @@ APP_TOKEN = jwt({"aud": "https://graph.microsoft.com", "tid": "22222222-2222-222
                  "exp": 1900000000})
 USER_TOKEN = jwt({"aud": "https://graph.microsoft.com", "tid": "22222222-2222-2222-2222-222222222222",
                   "upn": "admin@contoso.test", "appid": "app-2", "app_displayname": "entra-agents (delegated)",
-                  "scp": "Directory.ReadWrite.All Policy.Read.All Policy.ReadWrite.ConditionalAccess"})
+                  "scp": "AuditLog.Read.All Directory.ReadWrite.All Policy.Read.All "
+                         "Policy.ReadWrite.ConditionalAccess"})
 
 
 @pytest.fixture(autouse=True)
@@ -70,8 +71,9 @@ def test_status_shows_who_and_what_ca_optimizer_is_missing(provider: FakeCredent
     assert "Tenant         22222222-2222-2222-2222-222222222222" in out
     assert "Sign-in        client-secret, global cloud (https://graph.microsoft.com/v1.0)" in out
     assert "Permissions    application: Policy.Read.All" in out
-    assert "ca-optimizer: 2 of 3 permissions missing" in out
-    assert "  ok      Policy.Read.All  needed by ListNewCoverageGaps, GetCoverageGap, DraftRemediationPolicy" in out
+    assert "ca-optimizer: 3 of 4 permissions missing" in out
+    assert "  ok      Policy.Read.All  needed by ListNewCoverageGaps, GetCoverageGap, CreateReportOnlyPolicy" in out
+    assert "  MISSING AuditLog.Read.All  needed by ListNewCoverageGaps\n" in out
     assert "  MISSING Directory.Read.All  needed by ListNewCoverageGaps, GetCoverageGap\n" in out
     assert ("  MISSING Policy.ReadWrite.ConditionalAccess  needed by CreateReportOnlyPolicy; writes only, needed "
             "when AllowReportOnlyPolicyCreation is on") in out
@@ -92,7 +94,7 @@ def test_status_json_is_a_contract(provider: FakeCredential, monkeypatch: pytest
     assert doc["granted"] == ["Policy.Read.All"] and doc["expiresOn"] == "2030-03-17T17:46:40Z"
     [agent] = doc["agents"]
     assert agent["name"] == "ca-optimizer"
-    assert agent["missing"] == ["Directory.Read.All", "Policy.ReadWrite.ConditionalAccess"]
+    assert agent["missing"] == ["Directory.Read.All", "AuditLog.Read.All", "Policy.ReadWrite.ConditionalAccess"]
     write = next(r for r in agent["required"] if r["permission"] == "Policy.ReadWrite.ConditionalAccess")
     assert write == {"permission": "Policy.ReadWrite.ConditionalAccess", "skills": ["CreateReportOnlyPolicy"],
                      "writeOnly": True, "writeSettings": ["AllowReportOnlyPolicyCreation"], "grantedAs": None}
@@ -107,8 +109,9 @@ def test_delegated_token_satisfied_by_broader_permissions(provider: FakeCredenti
     assert code == 0
     assert "Signed in as   admin@contoso.test via app \"entra-agents (delegated)\" (app-2)" in out
     assert "Sign-in        azure-cli, global cloud" in out
-    assert "Permissions    delegated: Directory.ReadWrite.All, Policy.Read.All, Policy.ReadWrite.ConditionalAccess" in out
-    assert "ca-optimizer: all 3 permissions granted" in out
+    assert ("Permissions    delegated: AuditLog.Read.All, Directory.ReadWrite.All, Policy.Read.All, "
+            "Policy.ReadWrite.ConditionalAccess") in out
+    assert "ca-optimizer: all 4 permissions granted" in out
     assert "  ok      Directory.Read.All (as Directory.ReadWrite.All)  needed by" in out
     assert "signed-in user's directory role" in out
 

@@ -74,18 +74,13 @@ def test_sign_in_vocabulary():
         == ["windows", "windowsPhone", "iOS", "iOS", "macOS", "linux", None, None]
 
 
-def test_draft_skill_reports_vetting_and_impact(tenant):
-    from types import SimpleNamespace
+def test_new_policy_suggestion_carries_its_impact(tenant):
+    from entra_agents.conditional_access.config import AnalysisConfig
+    from entra_agents.conditional_access.suggest import gaps
 
-    from skills.ca_optimizer import draft_remediation_policy
-
-    from entra_agents.conditional_access.checks import run_checks
-
-    findings = run_checks(tenant)
-    ctx = SimpleNamespace(snapshot=tenant, analysis=None, findings=lambda: findings)
-    draft = draft_remediation_policy(ctx, "COV-08")
-    assert draft["lockoutProblems"] == [] and draft["gapProblems"] == []
-    assert draft["impact"]["signInsBlocked"] == 3 and draft["impact"]["users"] == sorted([ALICE, BOB, CAROL_GUEST])
+    legacy = next(c for c in gaps.candidates(tenant, AnalysisConfig()) if c.check == "COV-08")
+    assert legacy.kind == "new_policy" and legacy.impact is not None
+    assert legacy.impact["signInsBlocked"] == 3 and legacy.impact["users"] == sorted([ALICE, BOB, CAROL_GUEST])
 
 
 def test_sign_in_locations_resolve_to_named_locations(tenant):

@@ -116,9 +116,6 @@ def test_demo_tenant_gaps_have_vetted_remediations(demo_doc, check_id):
 
 
 def test_demo_tenant_failing_coverage_checks(demo_doc):
-    from skills.ca_optimizer import AGENT_CHECKS
-
     failing = {f.check for f in map(lambda c: c.evaluate(snapshot(demo_doc), AnalysisConfig()), CHECKS.values())
                if f.status is Status.FAIL and f.check.startswith("COV")}
     assert failing == {"COV-01", "COV-08", "COV-10", *DEMO_FAILING_WITH_TEMPLATE}
-    assert AGENT_CHECKS == {"COV-01", "COV-08", "COV-10"}  # the agent still suggests only its three

@@ -73,13 +73,13 @@ def test_app_token_without_roles_has_no_permissions() -> None:
 def test_ca_optimizer_needs_what_its_skills_declare() -> None:
     catalog = load_catalog()
     assert required_permissions(catalog, "ca-optimizer") == {
-        "Policy.Read.All": ["ListNewCoverageGaps", "GetCoverageGap", "DraftRemediationPolicy",
-                            "CreateReportOnlyPolicy"],
+        "Policy.Read.All": ["ListNewCoverageGaps", "GetCoverageGap", "CreateReportOnlyPolicy"],
         "Directory.Read.All": ["ListNewCoverageGaps", "GetCoverageGap"],
+        "AuditLog.Read.All": ["ListNewCoverageGaps"],
         "Policy.ReadWrite.ConditionalAccess": ["CreateReportOnlyPolicy"],
     }
-    assert list(required_permissions(catalog, "ca-optimizer", access="read")) == ["Policy.Read.All",
-                                                                                 "Directory.Read.All"]
+    assert list(required_permissions(catalog, "ca-optimizer", access="read")) == [
+        "Policy.Read.All", "Directory.Read.All", "AuditLog.Read.All"]
     assert list(required_permissions(catalog, "ca-optimizer", access="write")) == [
         "Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"]
 
