@@ -80,6 +80,7 @@ def test_refusal_is_recorded_and_nothing_runs(monkeypatch) -> None:
     assert len(server.requests) == 1 and not events(store, run_id, "reminder")
     assert not events(store, run_id, "tool_call") and not events(store, run_id, "written")
     assert not events(store, run_id, "recorded")
+    assert result.run["status"] == "partial" and result.run["usage"]["failedItems"] == 1
 
 
 def test_malformed_arguments_are_sent_back_once_then_the_corrected_call_runs(monkeypatch) -> None:
@@ -115,7 +116,9 @@ def test_second_invalid_output_fails_the_item_and_the_next_item_runs(monkeypatch
     assert [e["subject"] for e in events(store, run_id, "recorded")] == ["beta"]
     beta_messages = server.requests[2]["body"]["messages"]
     assert not any(m["role"] == "tool" for m in beta_messages) and "beta" in beta_messages[-1]["content"]
-    assert result.run["status"] != "failed" and result.run["usage"]["items"] == 2
+    # the run finished every item but one failed: partial, with the count in its usage
+    assert result.run["status"] == "partial" and result.run["usage"]["items"] == 2
+    assert result.run["usage"]["failedItems"] == 1
 
 
 def test_azure_openai_wire_shape(monkeypatch) -> None:

@@ -90,7 +90,7 @@ def _trend(store: SummaryStore, runs: list[JSON]) -> JSON:
     firsts: dict[str, JSON] = {}
     lasts: dict[str, JSON] = {}
     for run in runs:
-        if run["status"] == "succeeded":
+        if run["status"] in ("succeeded", "partial"):  # a partial run still scanned everything
             firsts.setdefault(run["tenant"]["id"], run)
             lasts[run["tenant"]["id"]] = run
     first = [_counts(store, r["id"]) for r in firsts.values()]

@@ -37,12 +37,6 @@ class AgentOutcome:
     status: ItemStatus = "succeeded"
     error: str | None = None
 
-    @property
-    def usage(self) -> dict[str, int]:
-        """The counts the runner sums per run today; ``tokens`` has the total and where the numbers came from."""
-        return {"modelCalls": self.tokens.model_calls, "promptTokens": self.tokens.prompt_tokens,
-                "completionTokens": self.tokens.completion_tokens}
-
 
 def build_tools(catalog: Any, skill: Any, ctx: SkillContext) -> dict[str, tuple[Any, KernelFunction]]:
     tools: dict[str, tuple[Any, KernelFunction]] = {}

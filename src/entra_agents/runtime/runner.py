@@ -18,6 +18,7 @@ from entra_agents.runtime.agent import run_agent_skill
 from entra_agents.runtime.context import SkillContext, Tracer
 from entra_agents.runtime.filters import ModelObserver
 from entra_agents.runtime.models.providers import ModelChoice, build_service
+from entra_agents.runtime.models.usage import TokenUsage
 
 
 @dataclass
@@ -112,7 +113,8 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
     _trace_setup(tracer, setup)
     observer = ModelObserver(ctx)
     observer.attach(service)
-    usage = {"modelCalls": 0, "promptTokens": 0, "completionTokens": 0, "items": 0}
+    tokens = TokenUsage()
+    usage: dict[str, Any] = {"items": 0, "failedItems": 0}
     answers: list[str] = []
     status, error = "succeeded", None
     try:
@@ -125,8 +127,8 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
                                             service=service, choice=choice, observer=observer)
             answers.append(outcome.answer)
             usage["items"] += 1
-            for key, count in outcome.usage.items():
-                usage[key] += count
+            tokens.add(outcome.tokens)
+            usage["failedItems"] += outcome.status != "succeeded"
     except BaseException as exc:
         # Recorded whatever happened (including Ctrl-C): a run is never left "running" by us.
         interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
@@ -134,6 +136,10 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
         tracer.event("error", message=error)
         raise
     finally:
+        usage.update(tokens.as_json())
+        # an item the model failed (invalid output twice, a refusal) leaves the others done: partial, not failed
+        if status == "succeeded" and usage["failedItems"]:
+            status = "partial"
         store.finish_run(run_id, status=status, usage=usage, error=error)
     return RunResult(run=store.get_run(run_id), findings=store.findings(run_id),
                      suggestions=store.list_suggestions(run_id=run_id), answers=answers, warnings=setup.warnings)
