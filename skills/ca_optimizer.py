@@ -64,7 +64,7 @@ def _problems(ctx: Any, candidate: Candidate) -> list[str]:
     """Re-vet at submission (defence in depth): the plan vetted it, the record must not rely on that."""
     if candidate.policy is None:
         return []
-    if candidate.kind == "new_policy":
+    if candidate.kind in ("new_policy", "consolidate_policies"):  # both create a report-only policy
         return check_lockout(ctx.snapshot, ctx.analysis, candidate.policy)
     if candidate.kind == "modify_policy":
         return modify_problems(with_policy(ctx.snapshot, candidate.policy), ctx.analysis, candidate.policy)
@@ -75,13 +75,30 @@ def _change_text(candidate: Candidate) -> str:
     if candidate.kind == "new_policy" and candidate.policy is not None:
         return (f'create the policy "{candidate.title}" in report-only state (evaluated and logged, not enforced '
                 "until an administrator turns it on)")
-    steps = []
-    for c in candidate.changes:
-        if c["op"] in ("add", "remove"):
-            steps.append(f'{c["op"]} {", ".join(c["values"])} {"to" if c["op"] == "add" else "from"} {c["path"]}')
-        elif c["op"] == "replace":
-            steps.append(f"set {c['path']} to {c['after']!r}")
+    if candidate.kind == "consolidate_policies":
+        names = ", ".join(f'"{c["displayName"]}"' for c in candidate.changes)
+        return (f"replace {names} with one report-only policy that enforces exactly what they enforce together "
+                "(the originals stay until an administrator turns them off)")
+    if candidate.kind == "phased_rollout":
+        return "turn the report-only policy on in phases, watching each phase's sign-ins before the next"
+    if candidate.kind == "policy_review":
+        return "review the policy: its sign-in results changed sharply between the last two weeks"
+    steps = [_step(c) for c in candidate.changes]
     return "; ".join(steps) + " (applied only after an administrator approves it)" if steps else candidate.title
+
+
+def _step(change: dict[str, Any]) -> str:
+    if change["op"] == "replace":
+        return f"set {change['path']} to {change['after']!r}"
+    return f'{change["op"]} {", ".join(change["values"])} {"to" if change["op"] == "add" else "from"} {change["path"]}'
+
+
+def _new_objects_affected(ctx: Any, candidate: Candidate) -> list[dict[str, Any]]:
+    """Objects created in the last 24 hours (the agent's ObjectsToMonitor) that this change is about."""
+    if ctx.monitored is None:
+        return []
+    affected = {i for ids in candidate.affected.values() for i in ids}
+    return [o.to_json() for o in ctx.monitored.objects if o.id in affected][:SAMPLE]
 
 
 def _impact_text(impact: dict[str, Any] | None) -> str:
@@ -144,6 +161,7 @@ def get_coverage_gap(
         "affectedUsersSample": _names(ctx, c.affected.get("users", [])),
         "impact": _impact_text(c.impact),
         "evidence": list(c.evidence),
+        "newObjectsAffected": _new_objects_affected(ctx, c),
         "canCreateReportOnlyPolicy": c.kind == "new_policy" and ctx.setting_enabled("AllowReportOnlyPolicyCreation"),
     }
 

@@ -141,6 +141,18 @@ def test_a_merge_that_would_widen_either_policy_is_not_suggested():
     assert consolidate.candidates(snapshot(doc)) == []
 
 
+def test_different_people_with_different_rules_are_not_merged_even_when_one_group_is_empty():
+    # Proven equivalent today only because nobody is in the empty group; tomorrow's member of it would get
+    # "MFA or a compliant device" instead of MFA (the generated tenant's CA103/CA107 pair)
+    empty = "06000000-0000-4000-8000-0000000005e0"
+    doc = tenant(group_policy(P_A, "Staff: MFA or device", [G_STAFF], controls=["mfa", "compliantDevice"]),
+                 group_policy(P_B, "Contractors: MFA", [empty], controls=["mfa"]))
+    doc["groups"].append({"id": empty, "displayName": "Contractors", "securityEnabled": True, "members": []})
+    assert consolidate.differences(*doc["conditionalAccessPolicies"][-2:]) == [
+        "conditions.users.includeGroups", "grantControls.builtInControls"]
+    assert consolidate.candidates(snapshot(doc)) == []
+
+
 def test_exclusions_that_only_agree_through_group_membership_are_not_merged():
     # Bob is excluded from both (by his group in one, by name in the other); the intersection of the lists is
     # empty, so the merged policy would start asking Bob: the proof catches it

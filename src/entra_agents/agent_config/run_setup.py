@@ -60,8 +60,10 @@ class RunSetup:
             counts: dict[str, int] = {}
             for obj in self.monitored.objects:
                 counts[obj.kind] = counts.get(obj.kind, 0) + 1
+            # names are tenant data: they reach the model through tool results, never in the task itself
+            sample = [{k: o[k] for k in ("type", "id", "created", "sources")} for o in full["objects"][:MODEL_SAMPLE]]
             out[INPUT_NEW_OBJECTS] = {**{k: v for k, v in full.items() if k != "objects"}, "counts": counts,
-                                      "sample": full["objects"][:MODEL_SAMPLE]}
+                                      "sample": sample}
         return out
 
 

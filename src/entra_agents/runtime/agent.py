@@ -72,8 +72,11 @@ async def render_history(catalog: Any, skill: Any, inputs: dict[str, Any], kerne
     prompt = catalog.prompt(skill.prompt)
     config = PromptTemplateConfig(**prompt.sk_config())
     # Values are HTML-escaped by SK before message tags are parsed, so inputs cannot open new messages.
+    # Structured inputs (resolved instructions, new objects) reach templates as JSON text: SK only encodes strings.
+    values = {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True, ensure_ascii=False)
+              for k, v in inputs.items() if isinstance(k, str)}
     rendered = await KernelPromptTemplate(prompt_template_config=config).render(
-        kernel, KernelArguments(task=task, **{k: v for k, v in inputs.items() if isinstance(k, str)}))
+        kernel, KernelArguments(task=task, **values))
     return ChatHistory.from_rendered_prompt(rendered), dict(prompt.execution_settings)
 
 

@@ -27,7 +27,9 @@ contexts, insider or service principal risk, workload identities) are never pair
 
 Break-glass and directory synchronisation accounts are left out of the proof because the merged policy
 excludes them by design (safety rule 3), whatever the originals did; the merged policy must also pass the
-lockout check. Groups grow greedily (``candidates``): a set of near-copies becomes one suggestion, not one per
+lockout check. Because the proof can only use today's members, policies whose user scopes differ merge only
+when nothing else differs: otherwise a future member of one group would get the other policy's rules.
+Groups grow greedily (``candidates``): a set of near-copies becomes one suggestion, not one per
 pair. Every policy is considered (Microsoft stops at 40 pairs a run; we do not).
 """
 
@@ -62,6 +64,7 @@ from ._shared import JSON, live_policy_json, name_of, new_policy_body, parse
 from .candidate import Candidate
 
 MAX_DIFFERENCES = 2
+USER_SCOPE = "conditions.users."
 _UNION = frozenset({
     "conditions.users.includeUsers", "conditions.users.includeGroups", "conditions.users.includeRoles",
     "conditions.applications.includeApplications", "grantControls.builtInControls", "grantControls.termsOfUse",
@@ -285,9 +288,15 @@ def prove_equivalent(snapshot: TenantSnapshot, model: TenantModel, originals: Se
 
 def _fold(core: JSON, other: JSON) -> JSON | None:
     """``core`` widened to cover ``other``: each differing property merged; None when they differ in more than
-    ``MAX_DIFFERENCES`` properties or in one we cannot merge."""
+    ``MAX_DIFFERENCES`` properties, in one we cannot merge, or in who they target and in anything else."""
     paths = differences(core, other)
     if len(paths) > MAX_DIFFERENCES:
+        return None
+    # The proof covers today's members only. Two policies for different people that also differ in what they
+    # do (MFA for one group, MFA or a compliant device for another) would give tomorrow's members of either
+    # group the other's rules, so people may only merge when everything else is the same.
+    scope = [path for path in paths if path.startswith(USER_SCOPE)]
+    if scope and len(scope) < len(paths):
         return None
     out = copy.deepcopy(core)
     for path in paths:
