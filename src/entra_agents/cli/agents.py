@@ -1,4 +1,4 @@
-"""`agents list|show|configure`: the agents the loaded plugins define, and their stored configuration.
+"""`agents list|show|configure|summary`: the agents the loaded plugins define, and their stored configuration.
 
 Configuration is stored per agent for one tenant (``--tenant``) or as the default for every tenant (no
 ``--tenant``). ``--tenant`` takes a tenant id (GUID) or a tenant source as elsewhere (live, demo,
@@ -45,6 +45,14 @@ def register(sub: Any) -> None:
                       help="remove webhook number N as `agents show` lists it")
     add_json(conf)
     conf.set_defaults(handler=configure_agent)
+
+    summary = actions.add_parser("summary", help="what the agent did over the last N days (default 30)")
+    summary.add_argument("agent", metavar="AGENT")
+    summary.add_argument("--tenant", metavar="TENANT", help="a tenant id (GUID), or " + TENANT_HELP +
+                         "; omit for every tenant")
+    summary.add_argument("--days", type=int, default=30, metavar="N", help="the window, in days (default 30)")
+    add_json(summary)
+    summary.set_defaults(handler=summarize_agent)
 
 
 def list_agents(args: argparse.Namespace) -> int:
@@ -104,6 +112,23 @@ def show_agent(args: argparse.Namespace) -> int:
         print_json(view)
         return 0
     _print_view(view)
+    return 0
+
+
+def summarize_agent(args: argparse.Namespace) -> int:
+    from entra_agents.cli.plugins import load
+    from entra_agents.errors import UsageError
+    from entra_agents.reports.summary import agent_summary, render_summary_text
+
+    if args.days < 1:
+        raise UsageError(f"--days {args.days}: give a number of days of at least 1")
+    agent = load().agent(args.agent)
+    tenant_id, _ = _scope(args.tenant)
+    summary = agent_summary(store(), agent.name, tenant_id, days=args.days)
+    if args.json:
+        print_json(summary)
+    else:
+        print(render_summary_text(summary))
     return 0
 
 

@@ -54,6 +54,8 @@ def run_agent(args: argparse.Namespace) -> int:
     run = result.run
     print(f"Run {run['id']}  agent {run['agent']}  tenant {run['tenant']['displayName']}  model {run['model']}  "
           f"{run['status']}")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
     print("\nFindings")
     print_findings(result.findings)
     print(f"\nSuggestions from this run: {len(result.suggestions)}")

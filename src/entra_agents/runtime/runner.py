@@ -141,5 +141,17 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
         if status == "succeeded" and usage["failedItems"]:
             status = "partial"
         store.finish_run(run_id, status=status, usage=usage, error=error)
+    await _notify(store, run_id, setup, tracer)
     return RunResult(run=store.get_run(run_id), findings=store.findings(run_id),
                      suggestions=store.list_suggestions(run_id=run_id), answers=answers, warnings=setup.warnings)
+
+
+async def _notify(store: Any, run_id: str, setup: RunSetup, tracer: Tracer) -> None:
+    """Tell the configured webhooks about the finished run. A delivery problem is traced, never a run failure."""
+    if not setup.webhooks:
+        return
+    from entra_agents.notify import Webhook, deliver_run
+
+    hooks = [Webhook(h["url"], h["format"]) for h in setup.webhooks]
+    for delivery in await deliver_run(store, run_id, hooks):
+        tracer.event("notification", **delivery.to_event())
