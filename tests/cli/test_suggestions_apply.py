@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from tests.suggestions.builders import (
     DEMO,
     POLICIES,
     add,
+    demo_policy,
     graph_get,
     graph_patch,
     modify_suggestion,
@@ -266,3 +268,27 @@ def test_apply_to_the_demo_tenant_says_the_write_does_not_last(store: Store) -> 
     assert code == 0 and "the policy is on: the change takes effect" in out
     assert "in-process simulator for this command only" in out
     assert "the tenant file is unchanged" in cli_json("suggestions", "show", suggestion["id"])["history"][-1]["detail"]
+
+
+def test_a_new_policy_that_would_lock_out_break_glass_is_refused_at_apply_time(sim: GraphSimulator,
+                                                                                store: Store) -> None:
+    """Checked again when written: the stored policy no longer excludes the break-glass accounts."""
+    suggestion = new_policy_suggestion(store)
+    policy = copy.deepcopy(suggestion["policy"])
+    policy["conditions"]["users"]["excludeUsers"] = []
+    policy["conditions"]["users"]["excludeGroups"] = []
+    store.update_suggestion(suggestion["id"], policy=policy)
+    code, _, err = _apply(sim, suggestion["id"], "--yes")
+    assert code == 2 and "would now lock people out" in err and "break-glass" in err
+    assert _writes(sim) == []
+
+
+def test_a_change_that_drops_the_break_glass_exclusion_is_refused(sim: GraphSimulator, store: Store) -> None:
+    before = demo_policy(CA001)
+    after = copy.deepcopy(before)
+    after["conditions"]["users"]["excludeGroups"] = []  # the break-glass group and Sales-Contractors
+    suggestion = add(store, {"kind": "modify_policy", "check": "COV-01", "title": "Stop excluding anyone",
+                             "policy": after, "targetPolicyId": CA001, "changes": property_diff(before, after)})
+    code, _, err = _apply(sim, suggestion["id"], "--yes")
+    assert code == 2 and "would now lock people out" in err
+    assert _writes(sim) == []

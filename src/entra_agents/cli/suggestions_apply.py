@@ -17,6 +17,7 @@ from typing import Any
 from entra_agents.cli import common
 from entra_agents.cli.common import TENANT_HELP
 from entra_agents.errors import EntraAgentsError, UsageError
+from entra_agents.suggestions.apply import ApplyRefused
 
 
 class Cancelled(EntraAgentsError):
@@ -68,6 +69,11 @@ async def _act(args: argparse.Namespace, db: Any, doc: dict[str, Any], action: s
         plan = await (plan_apply if action == "apply" else plan_enable)(conn.client, doc)
         print(f"Suggestion {doc['id']}: {doc.get('title')}")
         print("\n".join(plan.lines))
+        if action == "apply" and plan.writes:
+            problems = await _lockout(conn, db, doc, plan)
+            if problems:
+                raise ApplyRefused(f"suggestion {doc['id']} would now lock people out: {'; '.join(problems)}. "
+                                   "Nothing was written; fix the settings or re-run the agent")
         if plan.writes:
             _confirm(f"{action.capitalize()} it in {conn.label} as {admin.label}?", args.yes)
         outcome = await execute(conn.client, plan)
@@ -91,6 +97,22 @@ async def _act(args: argparse.Namespace, db: Any, doc: dict[str, Any], action: s
         print(f"to turn it on after reviewing its report-only results: entra-agents suggestions enable "
               f"{recorded['id'][:8]} --tenant {args.tenant}")
     return 0
+
+
+async def _lockout(conn: Any, db: Any, doc: dict[str, Any], plan: Any) -> list[str]:
+    """Lockout problems of the planned write on the tenant as read now, with the agent's stored settings
+    (break-glass accounts) for that tenant."""
+    from datetime import UTC, datetime
+
+    from entra_agents.agent_config.run_setup import prepare
+    from entra_agents.cli.plugins import load
+    from entra_agents.conditional_access.config import AnalysisConfig
+    from entra_agents.suggestions.apply import lockout_problems
+
+    snapshot = await conn.snapshot()
+    agent = load().agent(db.suggestion_agent(doc["id"]))
+    setup = prepare(agent, db, snapshot, conn.as_of or datetime.now(UTC), {})
+    return lockout_problems(snapshot, AnalysisConfig.from_settings(setup.values), plan)
 
 
 def _when(entry: dict[str, Any]) -> str:

@@ -143,6 +143,11 @@ class Store:
         with self._session() as s:
             return _one_suggestion(s, suggestion_id).tenant_id
 
+    def suggestion_agent(self, suggestion_id: str) -> str:
+        """The agent that made a suggestion: its settings (break-glass accounts) apply when it is written."""
+        with self._session() as s:
+            return _one_suggestion(s, suggestion_id).agent
+
     def change_suggestion(self, suggestion_id: str,
                           change: Callable[[dict[str, Any], datetime], dict[str, Any]]) -> dict[str, Any]:
         """Read, change and write one suggestion in one transaction; ``change(doc, now)`` returns the new document

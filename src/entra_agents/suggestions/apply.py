@@ -166,6 +166,20 @@ async def _plan_modify(client: Any, doc: JSON) -> Plan:
     return Plan("patch", target, name, tuple(lines), body=body, before=current)
 
 
+def lockout_problems(snapshot: Any, config: Any, plan: Plan) -> list[str]:
+    """The lockout check again, on the tenant as it is now: since the agent vetted the suggestion, the directory,
+    the policies or the break-glass settings may have changed, and the write must still not lock anyone out."""
+    from entra_agents.conditional_access.remediation import check_lockout
+    from entra_agents.conditional_access.suggest.trial import modify_problems, with_policy
+
+    if plan.operation == "create" and plan.body is not None:
+        return check_lockout(snapshot, config, plan.body)
+    if plan.operation == "patch" and plan.before is not None and plan.body is not None:
+        after = {**plan.before, **plan.body}
+        return modify_problems(with_policy(snapshot, after), config, after)
+    return []
+
+
 async def plan_enable(client: Any, doc: JSON) -> Plan:
     policy_id = doc.get("createdPolicyId") or doc.get("appliedPolicyId")
     if not policy_id:
