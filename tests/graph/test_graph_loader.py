@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from datetime import UTC, datetime
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from entra_agents.errors import TenantReadError
 from entra_agents.graph import loader
 from entra_agents.graph.client import close_graph_client, make_graph_client
+from entra_agents.graph.load_plan import SignInProjection
 from entra_agents.graph.simulator import GraphSimulator
 from entra_agents.graph.snapshot import TenantSnapshot
 from entra_agents.graph.tenant_file import load_tenant_file
@@ -109,3 +111,49 @@ def test_requests_are_bounded(tenant_data: dict[str, Any], write_tenant: Callabl
         snap = load(sim, concurrency=3)
     assert [g["members"] for g in snap.groups] == [["u-alice"]] * 70
     assert 1 < peak <= 3
+
+
+def test_sign_ins_keep_only_what_the_analysis_reads(tenant_data: dict[str, Any],
+                                                    write_tenant: Callable[..., Path]) -> None:
+    # Graph refuses $select on sign-ins: they are read whole and projected (load_plan.SIGN_IN_PROPERTIES)
+    def sign_in(n: int, os_name: str) -> dict[str, Any]:
+        return {"id": f"s{n}", "createdDateTime": f"2025-03-0{n + 1}T10:00:00Z", "userId": "u-alice",
+                "userDisplayName": "Alice", "userPrincipalName": "alice@contoso.test", "appId": "app-1", "appDisplayName": "App One",
+                "clientAppUsed": "Browser", "ipAddress": "192.0.2.1", "riskLevelDuringSignIn": "none",
+                "correlationId": f"c{n}", "status": {"errorCode": 0}, "isInteractive": True,
+                "deviceDetail": {"operatingSystem": os_name, "browser": "Edge"},
+                "location": {"city": "Oslo", "countryOrRegion": "NO"},
+                "appliedConditionalAccessPolicies": [{"id": "p1", "displayName": "MFA", "result": "success",
+                                                      "enforcedGrantControls": ["Mfa"]}]}
+
+    tenant_data["signIns"] = [sign_in(0, "Windows 11"), sign_in(1, "Windows 11"), sign_in(2, "iOS 18")]
+    with GraphSimulator(load_tenant_file(write_tenant(tenant_data))) as simulator:
+        snap = load(simulator, now=datetime(2025, 3, 10, tzinfo=UTC))
+        request = next(r for r in simulator.requests if r.path == "/auditLogs/signIns")
+    assert "$select" not in request.query
+    assert snap.sign_ins[0] == {
+        "id": "s0", "createdDateTime": "2025-03-01T10:00:00Z", "userId": "u-alice", "userDisplayName": "Alice",
+        "userPrincipalName": "alice@contoso.test", "appId": "app-1", "appDisplayName": "App One",
+        "clientAppUsed": "Browser", "ipAddress": "192.0.2.1", "riskLevelDuringSignIn": "none",
+        "deviceDetail": {"operatingSystem": "Windows 11"}, "location": {"countryOrRegion": "NO"},
+        "appliedConditionalAccessPolicies": [{"id": "p1", "displayName": "MFA", "result": "success"}]}
+    first, second, third = snap.sign_ins
+    assert first["deviceDetail"] is second["deviceDetail"] and first["location"] is third["location"]
+    assert first["appliedConditionalAccessPolicies"] is third["appliedConditionalAccessPolicies"]
+    assert first["userId"] is third["userId"]
+    assert third["deviceDetail"] == {"operatingSystem": "iOS 18"}
+
+
+def test_sign_in_projection_keeps_odd_shapes_apart() -> None:
+    keep = SignInProjection()
+    odd = keep({"id": "s1", "deviceDetail": {"operatingSystem": ["Windows"]}, "location": None,
+                "appliedConditionalAccessPolicies": [{"id": "p1", "result": "success"}, "junk", 7]})
+    assert odd == {"id": "s1", "deviceDetail": {"operatingSystem": ["Windows"]}, "location": None,
+                   "appliedConditionalAccessPolicies": [{"id": "p1", "result": "success"}, "junk", 7]}
+    lists = [keep({"appliedConditionalAccessPolicies": applied})["appliedConditionalAccessPolicies"] for applied in (
+        [{"id": "p1", "result": "success"}], [{"id": "p1", "result": "failure"}], [{"id": "p1", "result": "success"}],
+        [{"id": "p1", "result": "success"}, "junk"], [{"id": "p1", "result": "success"}, "other"], None)]
+    assert lists == [[{"id": "p1", "result": "success"}], [{"id": "p1", "result": "failure"}],
+                     [{"id": "p1", "result": "success"}], [{"id": "p1", "result": "success"}, "junk"],
+                     [{"id": "p1", "result": "success"}, "other"], None]
+    assert lists[0] is lists[2] and lists[0] is not lists[1]

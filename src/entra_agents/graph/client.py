@@ -187,12 +187,14 @@ async def get_json(client: GraphServiceClient, url_or_path: str, retry: RetryPol
 async def get_collection(client: GraphServiceClient, path: str, select: list[str] | None = None,
                          top: int | None = PAGE_SIZE, *, params: Mapping[str, str] | None = None,
                          retry: RetryPolicy | None = None, gate: asyncio.Semaphore | None = None,
-                         on_page: Callable[[int], None] | None = None) -> list[JSON]:
+                         on_page: Callable[[int], None] | None = None,
+                         keep: Callable[[JSON], JSON] | None = None) -> list[JSON]:
     """GET every item of a Graph collection, following ``@odata.nextLink``.
 
     ``top=None`` sends no ``$top``, for endpoints that do not document it (Graph still pages them).
     ``params`` adds other query options (``$filter``, ``$expand``); ``gate`` bounds concurrent requests;
-    ``on_page`` is told how many items each page brought (progress display).
+    ``on_page`` is told how many items each page brought (progress display); ``keep`` maps each item as its
+    page arrives (a projection for collections Graph cannot ``$select``: only one raw page is held at a time).
     """
     query = dict(params or {})
     if top:
@@ -206,19 +208,21 @@ async def get_collection(client: GraphServiceClient, path: str, select: list[str
         async with gate:
             return await get_json(client, url, retry)
 
+    def kept(page: JSON) -> list[JSON]:
+        found = page.get("value") or []
+        if on_page is not None:
+            on_page(len(found))
+        return [keep(item) for item in found] if keep is not None else list(found)
+
     page = await fetch(with_query(path, query))
-    items: list[JSON] = list(page.get("value") or [])
-    if on_page is not None:
-        on_page(len(items))
+    items = kept(page)
     seen: set[str] = set()
     while next_link := page.get("@odata.nextLink"):
         if next_link in seen:  # a server that repeats a link would otherwise loop for ever
             raise TenantReadError(f"Graph returned the same @odata.nextLink twice while reading {path}")
         seen.add(next_link)
         page = await fetch(next_link)
-        items.extend(page.get("value") or [])
-        if on_page is not None:
-            on_page(len(page.get("value") or []))
+        items.extend(kept(page))
     return items
 
 

@@ -1,9 +1,10 @@
 """Load a ``TenantSnapshot`` from Microsoft Graph (live, recorded or simulated: they all look like Graph).
 
-Every collection is read in full as raw JSON, projected to the properties in ``load_plan``. A collection
-Graph refuses (403, 404...) is recorded in ``snapshot.failed`` and left empty, so dependent checks report
-``error`` instead of passing on missing data; a 403 names the permission that collection needs. Only the
-organization is mandatory: without it we do not know which tenant we are looking at.
+Every collection is read in full as raw JSON, projected to the properties in ``load_plan`` (by ``$select``;
+sign-ins, which Graph cannot ``$select``, as each page arrives). A collection Graph refuses (403, 404...) is
+recorded in ``snapshot.failed`` and left empty, so dependent checks report ``error`` instead of passing on
+missing data; a 403 names the permission that collection needs. Only the organization is mandatory: without
+it we do not know which tenant we are looking at.
 
 Requests are bounded (one semaphore for every request), throttling is retried as Graph asks (see
 ``client.RetryPolicy``), per-object reads go through ``$batch`` (``graph.batch``), and the whole load has a
@@ -39,6 +40,7 @@ from entra_agents.graph.load_plan import (
     SERVICE_PRINCIPAL_SELECT,
     SIGN_IN_ACTIVITY,
     USER_SELECT,
+    SignInProjection,
 )
 from entra_agents.graph.load_progress import LoadProgress, open_progress
 from entra_agents.graph.snapshot import ATTRIBUTES, JSON, TenantSnapshot
@@ -113,7 +115,8 @@ class _Load:
             "namedLocations": lambda: self._read("namedLocations"),
             "authenticationStrengthPolicies": lambda: self._read("authenticationStrengthPolicies"),
             "signIns": lambda: self._read("signIns", top=self.page_size,
-                                          params={"$filter": f"createdDateTime ge {self.since}"}),
+                                          params={"$filter": f"createdDateTime ge {self.since}"},
+                                          keep=SignInProjection()),
             "directoryAudits": lambda: self._read("directoryAudits", top=self.page_size,
                                                   params={"$filter": f"activityDateTime ge {self.since}"}),
             "accessReviews": self._access_reviews,
@@ -147,9 +150,9 @@ class _Load:
         return True, value
 
     async def _read(self, name: str, select: list[str] | None = None, top: int | None = None,
-                    params: dict[str, str] | None = None) -> list[JSON]:
+                    params: dict[str, str] | None = None, keep: Callable[[JSON], JSON] | None = None) -> list[JSON]:
         return await get_collection(self.client, PATHS[name], select, top, params=params, retry=self.retry,
-                                    gate=self.gate, on_page=lambda n: self.progress.advance(name, n))
+                                    gate=self.gate, on_page=lambda n: self.progress.advance(name, n), keep=keep)
 
     async def _organization(self) -> JSON:
         self.loading.add("organization")

@@ -46,7 +46,8 @@ class TenantSnapshot:
     conditional_access_policies: list[JSON] = field(default_factory=list)
     named_locations: list[JSON] = field(default_factory=list)
     authentication_strength_policies: list[JSON] = field(default_factory=list)
-    # sign-ins and directory audits of the loader's look-back window only
+    # sign-ins and directory audits of the loader's look-back window only; sign-ins keep only the properties
+    # in load_plan.SIGN_IN_PROPERTIES, and share equal values and nested objects (do not edit one in place)
     sign_ins: list[JSON] = field(default_factory=list)
     directory_audits: list[JSON] = field(default_factory=list)
     # access review definitions, each with "instances", each with "decisions", each with "insights"
