@@ -24,7 +24,10 @@ from entra_agents.conditional_access.suggest.trial import modify_problems, with_
 from entra_agents.errors import UsageError
 from entra_agents.skill import skill
 
-SAMPLE = 25  # affected users shown to the model; the full lists stay in the stored suggestion
+# Affected users shown to the model: enough to name examples in a rationale, few enough that a 100,000-user
+# tenant costs the same tokens as a 1,000-user one (benchmarks/agent_tokens.py). Full lists stay in the stored
+# suggestion (`suggestions export`).
+SAMPLE = 10
 RATIONALE_CHARS = (40, 4000)  # a rationale says who, why and what changes; an essay is not a rationale
 _PLAN = "_ca_optimizer_plan"
 
