@@ -135,6 +135,21 @@ def test_export_csv_and_json(clock: list[datetime], tmp_path: Path) -> None:
     assert {r["displayName"] for r in exported if r["kind"] == "groups"} == {"Sales-Contractors"}
 
 
+def test_export_policy_as_graph_json_for_policies_as_code(clock: list[datetime], tmp_path: Path) -> None:
+    new = new_policy_suggestion(Store())
+    code, out, _ = cli("suggestions", "export", new["id"], "--format", "policy")
+    exported = json.loads(out)
+    assert code == 0 and exported["state"] == "enabledForReportingButNotEnforced" and "id" not in exported
+    assert exported["displayName"] == new["policy"]["displayName"] and "createdDateTime" not in exported
+    # a modification exports the whole policy after the change, with its id, ready to PATCH
+    modify = modify_suggestion(Store())
+    target = tmp_path / "policy.json"
+    assert cli("suggestions", "export", modify["id"], "--format", "policy", "--out", str(target))[0] == 0
+    after = json.loads(target.read_text())
+    assert after["id"] == modify["targetPolicyId"] and SALES in after["conditions"]["users"]["excludeGroups"]
+    assert "modifiedDateTime" not in after
+
+
 def test_export_csv_cannot_carry_a_formula(clock: list[datetime], tmp_path: Path) -> None:
     data = json.loads(json.dumps(DEMO.data))
     user = next(u for u in data["users"] if u["id"] in new_policy_suggestion(Store())["affected"]["users"])

@@ -58,8 +58,10 @@ def register(sub: Any) -> None:
     note.add_argument("text", metavar="TEXT")
     note.set_defaults(handler=note_suggestion)
 
-    export = _with_id(actions, "export", "the affected objects, to download (CSV or JSON)")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export = _with_id(actions, "export", "the affected objects (CSV or JSON), or the policy as Graph JSON")
+    export.add_argument("--format", choices=("csv", "json", "policy"), default="csv",
+                        help="csv or json: the affected objects; policy: the suggested policy as Graph JSON "
+                             "(for policies-as-code)")
     export.add_argument("--out", type=Path, metavar="FILE", help="write here instead of standard output")
     export.add_argument("--tenant", metavar="TENANT", help="add displayName and userPrincipalName from this tenant")
     export.set_defaults(handler=export_suggestion)
@@ -177,16 +179,23 @@ def note_suggestion(args: argparse.Namespace) -> int:
 def export_suggestion(args: argparse.Namespace) -> int:
     import json
 
-    from entra_agents.suggestions.export import affected_rows, to_csv
+    from entra_agents.suggestions.export import affected_rows, policy_document, to_csv
 
     doc = common.store().get_suggestion(args.suggestion_id)
+    if args.format == "policy":
+        return _write(args.out, json.dumps(policy_document(doc), indent=2, ensure_ascii=False) + "\n",
+                      f"the policy of suggestion {doc['id']}")
     index = common.run_async(tenant_index(args.tenant)) if args.tenant else None
     rows = affected_rows(doc, index)
     text = (to_csv(rows, named=index is not None) if args.format == "csv"
             else json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    if args.out is None:
+    return _write(args.out, text, f"{len(rows)} affected object(s) of suggestion {doc['id']}")
+
+
+def _write(out: Path | None, text: str, what: str) -> int:
+    if out is None:
         sys.stdout.write(text)
         return 0
-    args.out.write_text(text, encoding="utf-8", newline="")
-    print(f"wrote {len(rows)} affected object(s) of suggestion {doc['id']} to {args.out}", file=sys.stderr)
+    out.write_text(text, encoding="utf-8", newline="")
+    print(f"wrote {what} to {out}", file=sys.stderr)
     return 0

@@ -1,4 +1,5 @@
-"""The objects a suggestion affects, as rows to download (CSV or JSON), named from the tenant when one is open."""
+"""What to download from a suggestion: the objects it affects, as rows (CSV or JSON) named from the tenant when
+one is open, and its policy as Graph JSON for a policies-as-code repository."""
 
 from __future__ import annotations
 
@@ -60,3 +61,21 @@ def safe_cell(value: Any) -> str:
     """The cell as text a spreadsheet shows and never evaluates: tenant names are attacker-controlled."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+_SERVER_SET = ("createdDateTime", "modifiedDateTime", "templateId", "deletedDateTime")
+
+
+def policy_document(doc: JSON) -> JSON:
+    """The suggestion's policy as Graph JSON a pipeline can deploy: what POST creates (a new or merged policy,
+    report-only) or, for a modification, the whole policy after the change, with its id so it can be PATCHed.
+    Properties Graph sets itself are left out."""
+    from entra_agents.errors import UsageError
+
+    policy = doc.get("policy")
+    if not isinstance(policy, dict):
+        raise UsageError(f"suggestion {doc['id']} is a {doc.get('kind')} suggestion and carries no policy; export its "
+                         "affected objects with --format csv or json")
+    keep_id = doc.get("kind") == "modify_policy"
+    return {k: v for k, v in policy.items()
+            if k not in _SERVER_SET and not k.startswith("@odata") and (keep_id or k != "id")}
