@@ -1,0 +1,1 @@
+"""Scorers, one module each: findings, suggestions, safety, grounding, cost."""
