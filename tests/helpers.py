@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +58,15 @@ def cli_json(*argv: str) -> Any:
 def write_script(path: Path, turns: list[dict[str, Any]]) -> str:
     path.write_text(yaml.safe_dump(turns), encoding="utf-8")
     return f"scripted:{path}"
+
+
+@contextlib.contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server on 127.0.0.1 (the only address tests may reach); yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

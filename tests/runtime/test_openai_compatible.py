@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
-from tests.helpers import cli_json
+from tests.helpers import cli_json, http_server
 
 
 class FakeModel(BaseHTTPRequestHandler):
@@ -54,11 +53,8 @@ class FakeModel(BaseHTTPRequestHandler):
 @pytest.fixture
 def model_server():
     FakeModel.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeModel)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with http_server(FakeModel) as base_url:
+        yield f"{base_url}/v1"
 
 
 def test_openai_compatible_model_drives_the_agent(model_server, monkeypatch) -> None:
