@@ -27,9 +27,16 @@ class Outcome:
     trace: list[JSON] = field(default_factory=list)  # the run's trace events (tool calls, guard decisions...)
     answers: list[str] = field(default_factory=list)  # the model's final texts
     writes: list[Write] = field(default_factory=list)  # tenant writes that happened (succeeded)
+    # write attempts as the trace shows them: guard decisions and calls of write skills (a replayed tenant
+    # cannot take a write, so attempts are what tells an unsafe run apart there)
+    attempts: list[JSON] = field(default_factory=list)
+    tool_results: list[str] = field(default_factory=list)  # full text of every tool result the model was given
     outputs: list[str] = field(default_factory=list)  # every text the run produced for people (answers, reports)
     seconds: float = 0.0
     error: str | None = None  # the target could not run the case (a harness or content problem)
+    # the tenant snapshot the target read: scorers that re-run the engine on it (suggestions) or name its
+    # objects (grounding) use it; never serialised into the results log
+    snapshot: Any = None
 
 
 @dataclass(frozen=True)
