@@ -147,13 +147,9 @@ def _live_client(settings: Any, credential: Any) -> Any:
 @asynccontextmanager
 async def admin_tenant(spec: str) -> AsyncIterator[tuple[Any, Any]]:
     """The tenant to write to and the administrator writing: live only with a delegated (user) token."""
-    from entra_agents.graph.client import close_graph_client
+    from entra_agents.graph.delegated import delegated_sign_in
     from entra_agents.graph.sources import TenantConnection, open_tenant
-    from entra_agents.suggestions.administrator import (
-        delegated_administrator,
-        local_administrator,
-        refuse_app_only_mode,
-    )
+    from entra_agents.suggestions.administrator import PURPOSE, local_administrator, signed_in_administrator
 
     if spec.strip() != "live":
         async with open_tenant(spec) as conn:
@@ -165,15 +161,6 @@ async def admin_tenant(spec: str) -> AsyncIterator[tuple[Any, Any]]:
     from entra_agents.graph.live import LiveSettings
 
     settings = LiveSettings.from_env()
-    refuse_app_only_mode(settings.auth)  # before any sign-in: such a token could never be accepted
-    credential = _credential(settings)
-    try:
-        token = await credential.get_token(settings.endpoints.scope)
-        admin = delegated_administrator(token.token, settings.auth)
-        client = _live_client(settings, credential)
-        try:
-            yield TenantConnection(kind="live", label=settings.label, client=client), admin
-        finally:
-            await close_graph_client(client)
-    finally:
-        await credential.close()
+    async with delegated_sign_in(settings, PURPOSE, credential=_credential, client=_live_client) as (
+            client, _, identity):
+        yield TenantConnection(kind="live", label=settings.label, client=client), signed_in_administrator(identity)
