@@ -92,3 +92,44 @@ class AgentConfigChangeRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(200))
     changes: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class ScheduleRow(Base):
+    """A stored schedule entry: run ``agent`` on ``tenant`` (a ``--tenant`` value) unattended."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("agent", "tenant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(200), index=True)
+    tenant: Mapped[str] = mapped_column(String(1000))
+    period_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the manifest's period
+    activity: Mapped[str | None] = mapped_column(String(100), nullable=True)  # an activity rule's name
+    added: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_by: Mapped[str] = mapped_column(String(200))
+
+
+class ScheduleStateRow(Base):
+    """What schedulers know about one agent on one tenant: the anchor of its period, the last runs per trigger,
+    and the lease a scheduler holds while running it (owner and expiry; see ``store.schedules``)."""
+
+    __tablename__ = "schedule_state"
+    __table_args__ = (UniqueConstraint("agent", "tenant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(200), index=True)
+    tenant: Mapped[str] = mapped_column(String(1000))
+    anchor: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    periodic_started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    activity_started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_trigger: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    last_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    last_started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_trigger: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    lease_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
