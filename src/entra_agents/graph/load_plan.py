@@ -70,6 +70,8 @@ PATHS = {
     "signIns": "/auditLogs/signIns",
     "directoryAudits": "/auditLogs/directoryAudits",
     "accessReviews": "/identityGovernance/accessReviews/definitions",
+    "lifecycleWorkflows": "/identityGovernance/lifecycleWorkflows/workflows",
+    "accessPackageAssignmentRequests": "/identityGovernance/entitlementManagement/assignmentRequests",
 }
 
 # The least-privileged application permission Graph documents for each read; a 403 names it.
@@ -88,7 +90,24 @@ PERMISSIONS = {
     "signIns": "AuditLog.Read.All and a Microsoft Entra ID P1 licence",
     "directoryAudits": "AuditLog.Read.All",
     "accessReviews": "AccessReview.Read.All",
+    "employeeLeaveDateTime": "User-LifeCycleInfo.Read.All",
+    "managers": "User.Read.All",
+    "lifecycleWorkflows": "LifecycleWorkflows-Workflow.ReadBasic.All and LifecycleWorkflows-Reports.Read.All",
+    "accessPackageAssignmentRequests": "EntitlementManagement.Read.All",
 }
+
+# Read only when the tenant has access review definitions (the access review agent's insights), so a
+# Conditional Access analysis pays nothing for them; see graph/load_reviews.py. Each has its own permission,
+# so each is its own request and a refusal leaves the others readable.
+# employeeLeaveDateTime needs User-LifeCycleInfo.Read.All (a 403 on the main /users read would lose every user).
+LEAVE_SELECT = ["id", "employeeLeaveDateTime"]
+# Graph documents $expand=manager on the users list (direct manager only; $levels only on one user).
+MANAGER_QUERY = {"$select": "id", "$expand": "manager"}
+# Lifecycle workflows: only movers are a review signal (Microsoft's agent: a mover workflow in the past 30 days).
+WORKFLOW_SELECT = ["id", "displayName", "category"]
+PROCESSING_RESULT_SELECT = ["id", "processingStatus", "completedDateTime", "scheduledDateTime", "subject"]
+# Access package request history, with the package and the subject whose access it is.
+REQUEST_EXPAND = "accessPackage,requestor"
 
 
 class SignInProjection:

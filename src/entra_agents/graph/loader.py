@@ -43,6 +43,7 @@ from entra_agents.graph.load_plan import (
     SignInProjection,
 )
 from entra_agents.graph.load_progress import LoadProgress, open_progress
+from entra_agents.graph.load_reviews import read_review_context, read_stages
 from entra_agents.graph.snapshot import ATTRIBUTES, JSON, TenantSnapshot
 
 DEFAULT_CONCURRENCY = 8  # Graph throttles per app and tenant; 8 requests in flight stay well inside the limits
@@ -131,6 +132,11 @@ class _Load:
                 snapshot.security_defaults_enabled = value
             else:
                 setattr(snapshot, ATTRIBUTES[name], value)
+        if snapshot.access_reviews:
+            # after the users: the access review context is merged onto them
+            self.loading.add("accessReviewContext")
+            await read_review_context(self, snapshot)
+            self.loading.discard("accessReviewContext")
         snapshot.failed = dict(sorted(self.failed.items()))
         return snapshot
 
@@ -197,7 +203,8 @@ class _Load:
         return objects
 
     async def _access_reviews(self) -> list[JSON]:
-        """Definitions, each with ``instances``, each with ``decisions`` carrying ``insights`` (tenant-file shape)."""
+        """Definitions, each with ``instances``, each with ``decisions`` carrying ``insights`` and, in multi-stage
+        reviews, ``stages`` with their own ``decisions`` (tenant-file shape)."""
         definitions = await self._read("accessReviews")
         base = PATHS["accessReviews"]
         instance_lists = await read_collections(
@@ -210,4 +217,5 @@ class _Load:
             definition["instances"] = found
         for (_, instance), decisions in zip(instances, decision_lists, strict=True):
             instance["decisions"] = decisions
+        await read_stages(self, instances)
         return definitions

@@ -24,6 +24,7 @@ SECURITY_DEFAULTS_ID = "00000000-0000-0000-0000-000000000005"  # the fixed id Gr
 USER_DEFAULT_PROPERTIES = ("businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
                            "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id")
 DECISIONS = ("Approve", "Deny", "DontKnow", "NotReviewed")
+FILTER_BY_REVIEWER = "filterbycurrentuser(on='reviewer')"  # Graph's function segment, lower-cased
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,9 @@ class SimResponse:
 
 
 COLLECTIONS: dict[str, Collection] = {c.context.lower(): c for c in (
-    Collection("users", "users", directory=True, defaults=USER_DEFAULT_PROPERTIES),
+    # manager: a navigation Graph returns only on $expand (the tenant file stores it as {"id": manager id})
+    Collection("users", "users", directory=True, defaults=USER_DEFAULT_PROPERTIES, navigation=("manager",),
+               expandable=("manager",)),
     Collection("groups", "groups", directory=True, navigation=("members",)),
     Collection("directoryRoles", "directoryRoles", directory=True, navigation=("members",)),
     Collection("servicePrincipals", "servicePrincipals", directory=True),
@@ -57,6 +60,10 @@ COLLECTIONS: dict[str, Collection] = {c.context.lower(): c for c in (
     Collection("authenticationStrengthPolicies", "policies/authenticationStrengthPolicies"),
     Collection("signIns", "auditLogs/signIns", max_top=1000),
     Collection("directoryAudits", "auditLogs/directoryAudits", max_top=1000),
+    Collection("lifecycleWorkflows", "identityGovernance/lifecycleWorkflows/workflows",
+               navigation=("userProcessingResults",)),
+    Collection("accessPackageAssignmentRequests", "identityGovernance/entitlementManagement/assignmentRequests",
+               navigation=("accessPackage", "requestor"), expandable=("accessPackage", "requestor")),
 )}
 MEMBERS = Collection("members", "directoryObjects", directory=True)
 _REVIEWS = "identityGovernance/accessReviews/definitions"
@@ -66,6 +73,9 @@ REVIEW_LEVELS = (
     Collection("decisions", f"{_REVIEWS}/instances/decisions", navigation=("insights",), expandable=("insights",)),
     Collection("insights", f"{_REVIEWS}/instances/decisions/insights"),
 )
+# multi-stage reviews: instances/{id}/stages[/{id}[/decisions]] (Graph documents no $expand on stage decisions)
+STAGES = Collection("stages", f"{_REVIEWS}/instances/stages", navigation=("decisions",))
+STAGE_DECISIONS = Collection("decisions", f"{_REVIEWS}/instances/stages/decisions", navigation=("insights",))
 
 
 @dataclass
@@ -150,6 +160,9 @@ class TenantResources:
                 return self._count(call, members, MEMBERS)
             if len(rest) == 2:
                 return self._list(call, members, MEMBERS)
+        if len(rest) == 2 and rest[1] in coll.navigation and isinstance(obj.get(rest[1]), list):
+            _only(call, "GET")  # e.g. a lifecycle workflow's userProcessingResults
+            return self._list(call, obj[rest[1]], Collection(rest[1], f"{coll.context}/{rest[1]}"))
         raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{rest[-1]}'.")
 
     def _list(self, call: Call, items: list[JSON], coll: Collection) -> SimResponse:
@@ -200,8 +213,10 @@ class TenantResources:
             inner = next((c for c in COLLECTIONS.values() if c.key == _MEMBER_KEYS.get(obj.get("@odata.type"))),
                          coll)
             return self._project(obj, inner, opts) if inner is not coll else select(shown, opts.select)
-        if opts.select:
-            return select(shown, opts.select)
+        if coll.key == "users" and isinstance(shown.get("manager"), dict):
+            shown["manager"] = self._directory_object(str(shown["manager"].get("id")))
+        if opts.select:  # expanded navigations come back whatever $select says, as on Graph
+            return {**select(shown, opts.select), **{k: v for k, v in shown.items() if k.lower() in expanded}}
         if coll.defaults is not None:
             return {k: v for k, v in shown.items() if k in coll.defaults or k == "@odata.type"}
         return shown
@@ -251,33 +266,112 @@ class TenantResources:
     # ---------------------------------------------------------------------------------- access reviews
 
     def _reviews(self, call: Call, rest: list[str]) -> SimResponse:
-        """definitions[/{id}[/instances[/{id}[/decisions[/{id}[/insights]] | /batchRecordDecisions]]]]"""
+        """definitions[/{id}[/instances[/{id}[/decisions[/{id}[/insights]] | /batchRecordDecisions]]]]; each
+        collection level also answers ``filterByCurrentUser(on='reviewer')``."""
         items: list[JSON] = self.data.get("accessReviews") or []
         # rest alternates id, navigation name; level counts how deep in REVIEW_LEVELS we are
+        parents: list[JSON] = []  # the definition, then the instance, above the current level
         for level, coll in enumerate(REVIEW_LEVELS):
             ids_and_navs = rest[level * 2:level * 2 + 2]
             if not ids_and_navs:
                 _only(call, "GET")
                 return self._list(call, items, coll)
+            if ids_and_navs[0].lower() == FILTER_BY_REVIEWER and len(ids_and_navs) == 1 and level < 3:
+                _only(call, "GET")
+                return self._list(call, self._reviewed_by_caller(call, items, parents), coll)
             obj = self._find(coll.key, ids_and_navs[0], items)
+            parents.append(obj)
             if len(ids_and_navs) == 1:
                 if coll.key == "decisions" and call.method == "PATCH":
-                    self._record(call, obj, self._instance_of(rest))
+                    self._refuse_non_reviewer(call, parents[0], parents[1])
+                    self._record(call, obj, parents[1])
                     return SimResponse(204)
                 _only(call, "GET")
                 return self._entity(call, self._project(obj, coll, call.opts), f"{coll.context}/$entity")
             nav = ids_and_navs[1]
             if coll.key == "instances" and nav.lower() == "batchrecorddecisions" and len(rest) == level * 2 + 2:
                 _only(call, "POST")
+                self._refuse_non_reviewer(call, parents[0], obj)
                 return self._batch_record(call, obj)
+            if coll.key == "instances" and nav.lower() == "stages":
+                return self._stages(call, obj, rest[level * 2 + 2:])
             if level + 1 >= len(REVIEW_LEVELS) or nav.lower() != REVIEW_LEVELS[level + 1].key.lower():
                 raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{nav}'.")
             items = obj.get(REVIEW_LEVELS[level + 1].key) or []
         raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{rest[-1]}'.")
 
-    def _instance_of(self, rest: list[str]) -> JSON:
-        definition = self._find("accessReviews", rest[0])
-        return self._find("instances", rest[2], definition.get("instances") or [])
+    def _stages(self, call: Call, instance: JSON, rest: list[str]) -> SimResponse:
+        _only(call, "GET")
+        stages: list[JSON] = instance.get("stages") or []
+        if not rest:
+            return self._list(call, stages, STAGES)
+        stage = self._find("stages", rest[0], stages)
+        if len(rest) == 1:
+            return self._entity(call, self._project(stage, STAGES, call.opts), f"{STAGES.context}/$entity")
+        if len(rest) == 2 and rest[1].lower() == "decisions":
+            return self._list(call, stage.get("decisions") or [], STAGE_DECISIONS)
+        raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{rest[-1]}'.")
+
+    def _reviewed_by_caller(self, call: Call, items: list[JSON], parents: list[JSON]) -> list[JSON]:
+        """``filterByCurrentUser(on='reviewer')`` at any level: the items the signed-in caller reviews."""
+        if call.caller is None:
+            raise GraphError(403, "Authorization_RequestDenied", "filterByCurrentUser needs a signed-in user's "
+                                                                 "token; this request names no user.")
+        # where the simulator cannot tell (see _reviews) it shows rather than hides, as it lets writes through
+        caller = call.caller["id"]
+        if len(parents) == 2:  # decisions of one instance: all of them, if the caller reviews the instance
+            return items if self._reviews(caller, parents[0], parents[1]) is not False else []
+        if len(parents) == 1:
+            return [i for i in items if self._reviews(caller, parents[0], i) is not False]
+        return [d for d in items if any(self._reviews(caller, d, i) is not False for i in d.get("instances") or [])]
+
+    def _reviews(self, caller: str, definition: JSON, instance: JSON) -> bool | None:
+        """Whether ``caller`` reviews ``instance``: True, False, or None when the reviewers are not all known.
+
+        The instance's reviewers (else the definition's) and fallback reviewers are Graph queries; the simulator
+        resolves ``/users/{id}`` and ``/groups/{id}/members|transitiveMembers``. Relative ones (``./manager``,
+        group owners) need data a tenant file does not hold, so they leave the answer open.
+        """
+        scopes = [*(instance.get("reviewers") or definition.get("reviewers") or []),
+                  *(instance.get("fallbackReviewers") or definition.get("fallbackReviewers") or [])]
+        if not scopes:
+            return None
+        known = True
+        for scope in scopes:
+            parts = [p for p in str(scope.get("query") or "").split("?")[0].split("/") if p]
+            if len(parts) == 2 and parts[0].lower() == "users":
+                user = self._by_id["users"].get(parts[1].lower())
+                if parts[1].lower() == caller.lower() or (user is not None and user.get("id") == caller):
+                    return True
+            elif len(parts) == 3 and parts[0].lower() == "groups" and parts[2].lower() in (
+                    "members", "transitivemembers"):
+                if caller in self._group_users(parts[1], transitive=parts[2].lower() == "transitivemembers"):
+                    return True
+            else:
+                known = False
+        return False if known else None
+
+    def _group_users(self, group_id: str, *, transitive: bool, seen: frozenset[str] = frozenset()) -> set[str]:
+        group = self._by_id["groups"].get(group_id.lower())
+        if group is None or group_id in seen:
+            return set()
+        found: set[str] = set()
+        for member in group.get("members") or []:
+            if member.lower() in self._by_id["groups"]:
+                if transitive:
+                    found |= self._group_users(member, transitive=True, seen=seen | {group_id})
+            else:
+                found.add(member)
+        return found
+
+    def _refuse_non_reviewer(self, call: Call, definition: JSON, instance: JSON) -> None:
+        # Graph: "updates ... can only be made by calling users who are listed as reviewer for the parent
+        # accessReviewInstance". A request with no identity (the simulator's fake token) is let through, so
+        # the recorded decision then names nobody; see _apply.
+        if call.caller is not None and self._reviews(call.caller["id"], definition, instance) is False:
+            raise GraphError(403, "Authorization_RequestDenied",
+                             f"{call.caller.get('userPrincipalName') or call.caller['id']} is not a reviewer of the "
+                             f"access review instance '{instance.get('id')}'.")
 
     def _record(self, call: Call, decision: JSON, instance: JSON) -> None:
         body = _json_body(call.body)

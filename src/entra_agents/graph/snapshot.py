@@ -13,7 +13,8 @@ from typing import Any
 JSON = dict[str, Any]
 
 # Collection names are the tenant-file keys (DESIGN: tenant file contract). ``failed`` uses these names, plus
-# "securityDefaults" and "signInActivity" (users were read, but without their last sign-in).
+# "securityDefaults" and "signInActivity" (users were read, but without their last sign-in), and for access
+# review insights "employeeLeaveDateTime" and "managers" (users were read without them).
 # tenant-file key -> TenantSnapshot attribute
 ATTRIBUTES = {
     "users": "users",
@@ -27,6 +28,8 @@ ATTRIBUTES = {
     "signIns": "sign_ins",
     "directoryAudits": "directory_audits",
     "accessReviews": "access_reviews",
+    "lifecycleWorkflows": "lifecycle_workflows",
+    "accessPackageAssignmentRequests": "access_package_assignment_requests",
 }
 COLLECTIONS = tuple(ATTRIBUTES)
 
@@ -52,6 +55,10 @@ class TenantSnapshot:
     directory_audits: list[JSON] = field(default_factory=list)
     # access review definitions, each with "instances", each with "decisions", each with "insights"
     access_reviews: list[JSON] = field(default_factory=list)
+    # read only for access review insights (graph/load_reviews.py): lifecycle workflows, each with
+    # "userProcessingResults", and entitlement management requests with "accessPackage" and "requestor"
+    lifecycle_workflows: list[JSON] = field(default_factory=list)
+    access_package_assignment_requests: list[JSON] = field(default_factory=list)
     # collection name -> why it could not be read (e.g. "403 Authorization_RequestDenied: ... (needs X)")
     failed: dict[str, str] = field(default_factory=dict)
 

@@ -46,6 +46,8 @@ _SINGULAR = {
     "signIns": "sign-in",
     "directoryAudits": "directory audit",
     "accessReviews": "access review definition",
+    "lifecycleWorkflows": "lifecycle workflow",
+    "accessPackageAssignmentRequests": "access package assignment request",
     "instances": "access review instance",
     "decisions": "access review decision",
     "organization": "organization",
