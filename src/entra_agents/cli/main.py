@@ -15,13 +15,14 @@ from entra_agents.cli import (
     plugins,
     run,
     runs,
+    schedule,
     suggestions,
     tenant,
     whatif,
 )
 from entra_agents.errors import EntraAgentsError
 
-GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, tenant, auth)
+GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, tenant, auth, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:
