@@ -72,7 +72,7 @@ def policy_roles(finding: Any, index: NameIndex) -> list[dict[str, Any]]:
     for e in finding.evidence:
         if e.get("kind") == "enforcingPolicies":
             for p in e.get("policies", []):
-                put(p["policy"], "enforces the control for everyone else")
+                put(p["policy"], "enforces the control, but not for them")
     return list(roles.values())
 
 
