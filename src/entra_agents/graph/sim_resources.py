@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from entra_agents.graph.sim_odata import GraphError, QueryOptions, order, select, unsupported
+from entra_agents.graph.sim_reviewers import FILTER_BY_REVIEWER, Reviewers
 from entra_agents.graph.tenant_file import MEMBER_TYPES
 
 JSON = dict[str, Any]
@@ -24,7 +25,6 @@ SECURITY_DEFAULTS_ID = "00000000-0000-0000-0000-000000000005"  # the fixed id Gr
 USER_DEFAULT_PROPERTIES = ("businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
                            "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id")
 DECISIONS = ("Approve", "Deny", "DontKnow", "NotReviewed")
-FILTER_BY_REVIEWER = "filterbycurrentuser(on='reviewer')"  # Graph's function segment, lower-cased
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ class TenantResources:
         self._by_id: dict[str, dict[str, JSON]] = {
             key: {str(o.get("id", "")).lower(): o for o in data.get(key) or []}
             for key in ("users", "groups", "directoryRoles", "servicePrincipals", "applications")}
+        self._reviewers = Reviewers(self._by_id["users"], self._by_id["groups"])
 
     def route(self, call: Call) -> SimResponse:
         segments = [s for s in call.path.split("/") if s]
@@ -278,7 +279,7 @@ class TenantResources:
                 return self._list(call, items, coll)
             if ids_and_navs[0].lower() == FILTER_BY_REVIEWER and len(ids_and_navs) == 1 and level < 3:
                 _only(call, "GET")
-                return self._list(call, self._reviewed_by_caller(call, items, parents), coll)
+                return self._list(call, self._reviewers.reviewed_by(call.caller, items, parents), coll)
             obj = self._find(coll.key, ids_and_navs[0], items)
             parents.append(obj)
             if len(ids_and_navs) == 1:
@@ -312,63 +313,11 @@ class TenantResources:
             return self._list(call, stage.get("decisions") or [], STAGE_DECISIONS)
         raise GraphError(404, "Request_ResourceNotFound", f"Resource not found for the segment '{rest[-1]}'.")
 
-    def _reviewed_by_caller(self, call: Call, items: list[JSON], parents: list[JSON]) -> list[JSON]:
-        """``filterByCurrentUser(on='reviewer')`` at any level: the items the signed-in caller reviews."""
-        if call.caller is None:
-            raise GraphError(403, "Authorization_RequestDenied", "filterByCurrentUser needs a signed-in user's "
-                                                                 "token; this request names no user.")
-        # where the simulator cannot tell (see _reviews) it shows rather than hides, as it lets writes through
-        caller = call.caller["id"]
-        if len(parents) == 2:  # decisions of one instance: all of them, if the caller reviews the instance
-            return items if self._reviews(caller, parents[0], parents[1]) is not False else []
-        if len(parents) == 1:
-            return [i for i in items if self._reviews(caller, parents[0], i) is not False]
-        return [d for d in items if any(self._reviews(caller, d, i) is not False for i in d.get("instances") or [])]
-
-    def _reviews(self, caller: str, definition: JSON, instance: JSON) -> bool | None:
-        """Whether ``caller`` reviews ``instance``: True, False, or None when the reviewers are not all known.
-
-        The instance's reviewers (else the definition's) and fallback reviewers are Graph queries; the simulator
-        resolves ``/users/{id}`` and ``/groups/{id}/members|transitiveMembers``. Relative ones (``./manager``,
-        group owners) need data a tenant file does not hold, so they leave the answer open.
-        """
-        scopes = [*(instance.get("reviewers") or definition.get("reviewers") or []),
-                  *(instance.get("fallbackReviewers") or definition.get("fallbackReviewers") or [])]
-        if not scopes:
-            return None
-        known = True
-        for scope in scopes:
-            parts = [p for p in str(scope.get("query") or "").split("?")[0].split("/") if p]
-            if len(parts) == 2 and parts[0].lower() == "users":
-                user = self._by_id["users"].get(parts[1].lower())
-                if parts[1].lower() == caller.lower() or (user is not None and user.get("id") == caller):
-                    return True
-            elif len(parts) == 3 and parts[0].lower() == "groups" and parts[2].lower() in (
-                    "members", "transitivemembers"):
-                if caller in self._group_users(parts[1], transitive=parts[2].lower() == "transitivemembers"):
-                    return True
-            else:
-                known = False
-        return False if known else None
-
-    def _group_users(self, group_id: str, *, transitive: bool, seen: frozenset[str] = frozenset()) -> set[str]:
-        group = self._by_id["groups"].get(group_id.lower())
-        if group is None or group_id in seen:
-            return set()
-        found: set[str] = set()
-        for member in group.get("members") or []:
-            if member.lower() in self._by_id["groups"]:
-                if transitive:
-                    found |= self._group_users(member, transitive=True, seen=seen | {group_id})
-            else:
-                found.add(member)
-        return found
-
     def _refuse_non_reviewer(self, call: Call, definition: JSON, instance: JSON) -> None:
         # Graph: "updates ... can only be made by calling users who are listed as reviewer for the parent
         # accessReviewInstance". A request with no identity (the simulator's fake token) is let through, so
         # the recorded decision then names nobody; see _apply.
-        if call.caller is not None and self._reviews(call.caller["id"], definition, instance) is False:
+        if call.caller is not None and self._reviewers.reviews(call.caller["id"], definition, instance) is False:
             raise GraphError(403, "Authorization_RequestDenied",
                              f"{call.caller.get('userPrincipalName') or call.caller['id']} is not a reviewer of the "
                              f"access review instance '{instance.get('id')}'.")
