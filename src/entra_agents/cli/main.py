@@ -12,6 +12,7 @@ from entra_agents.cli import (
     agents,
     analyze,
     auth,
+    chat,
     plugins,
     run,
     runs,
@@ -22,7 +23,7 @@ from entra_agents.cli import (
 )
 from entra_agents.errors import EntraAgentsError
 
-GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, tenant, auth, schedule)
+GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, tenant, auth, schedule, chat)
 
 
 def build_parser() -> argparse.ArgumentParser:
