@@ -13,6 +13,7 @@ from entra_agents.cli import (
     analyze,
     auth,
     chat,
+    eval,
     plugins,
     run,
     runs,
@@ -23,7 +24,7 @@ from entra_agents.cli import (
 )
 from entra_agents.errors import EntraAgentsError
 
-GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, tenant, auth, schedule, chat)
+GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, tenant, auth, eval, schedule, chat)
 
 
 def build_parser() -> argparse.ArgumentParser:
