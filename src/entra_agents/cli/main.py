@@ -15,6 +15,7 @@ from entra_agents.cli import (
     chat,
     eval,
     plugins,
+    review,
     run,
     runs,
     schedule,
@@ -24,7 +25,7 @@ from entra_agents.cli import (
 )
 from entra_agents.errors import EntraAgentsError
 
-GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, tenant, auth, eval, schedule, chat)
+GROUPS = (plugins, agents, analyze, whatif, run, runs, suggestions, review, tenant, auth, eval, schedule, chat)
 
 
 def build_parser() -> argparse.ArgumentParser:
