@@ -156,11 +156,15 @@ def test_access_reviews_have_an_instance_in_progress_with_insights(plain: Any) -
     decisions = [d for i in in_progress for d in i["decisions"]]
     assert decisions and all(d["accessReviewId"] for d in decisions)
     assert {d["decision"] for d in decisions} >= {"NotReviewed"}
-    assert all(d["insights"][0]["@odata.type"] == "#microsoft.graph.userSignInInsight" for d in decisions)
+    # the application review plants decisions without insights (the agent's missing-insight case)
+    assert all(d["insights"][0]["@odata.type"] == "#microsoft.graph.userSignInInsight" for d in decisions
+               if d["insights"])
+    assert any(not d["insights"] for d in decisions)
     assert {d["recommendation"] for d in decisions} <= {"Approve", "Deny"}
     groups = {g["id"]: g for g in plain.document["groups"]}
     for instance in in_progress:
-        resource = instance["decisions"][0]["resource"]["id"] if instance["decisions"] else None
+        first = instance["decisions"][0]["resource"] if instance["decisions"] else {}
+        resource = first.get("id") if first.get("type") == "group" else None
         if resource:
             assert {d["principal"]["id"] for d in instance["decisions"]} <= set(groups[resource]["members"])
 

@@ -42,11 +42,12 @@ class GeneratedTenant:
 
 def generate(users: int, seed: int = 0, mutators: Sequence[str] = (), *, groups: int | None = None,
              policies: int | None = None, service_principals: int | None = None,
-             sign_ins: int | None = None) -> GeneratedTenant:
+             sign_ins: int | None = None, review_decisions: int | None = None) -> GeneratedTenant:
     """Build a tenant of ``users`` user objects. ``mutators`` are names from ``MUTATORS`` (or 'all');
     an unknown name raises ``KeyError`` naming it. The keyword knobs raise the totals of groups (nested),
     Conditional Access policies, service principals and sign-ins for benchmarks (``scale``); left at None
-    the tenant is exactly what it was without them."""
+    the tenant is exactly what it was without them. ``review_decisions`` adds one access review of that many
+    decisions (the access review agent's benchmark)."""
     if seed < 0:
         raise ValueError("the seed must be zero or positive")
     applied = resolve(list(mutators))
@@ -63,7 +64,7 @@ def generate(users: int, seed: int = 0, mutators: Sequence[str] = (), *, groups:
     if scale.policies is not None:
         add_policies(t, scale.policies)
     build_activity(t)
-    build_access_reviews(t)
+    build_access_reviews(t, review_decisions)
     document: JSON = {
         "organization": t.organization,
         "asOf": iso(EPOCH),  # the sign-in log and audits are dated up to here
@@ -79,6 +80,8 @@ def generate(users: int, seed: int = 0, mutators: Sequence[str] = (), *, groups:
         "signIns": t.sign_ins,
         "directoryAudits": t.audits,
         "accessReviews": t.access_reviews,
+        "lifecycleWorkflows": t.lifecycle_workflows,
+        "accessPackageAssignmentRequests": t.access_package_requests,
     }
     return GeneratedTenant(document, build_manifest(t, applied, effects, policies_scaled=scale.policies is not None))
 

@@ -85,6 +85,8 @@ def _teams(t: Tenant) -> None:
         group(t, "teams", f"{department} Teams", teams, description=f"All {department} teams (nested groups).")
     for uid in t.employees:
         t.user(uid)[t.manager_property] = t.manager_of.get(uid)
+        if uid in t.manager_of:  # as GET /users?$expand=manager returns it (the simulator serves it on $expand)
+            t.user(uid)["manager"] = {"id": t.manager_of[uid]}
 
 
 def _projects(t: Tenant) -> None:

@@ -167,6 +167,8 @@ def build_manifest(t: Tenant, applied: Sequence[Mutator], effects: Sequence[Effe
         # the policy size knob adds policies whose effect on the checks the generator does not model
         "expected": None if policies_scaled else expected_findings(t, effects),
         "expectedSuggestions": None if policies_scaled else expected_suggestions(t, applied, effects),
+        # access review agent: the recommendation each in-scope decision must get (synthetic/reviews_truth.py)
+        "expectedAccessDecisions": t.review_expectations,
         "excludedByDesign": {"breakGlass": sorted(t.break_glass), "directorySynchronization": sorted(t.sync_accounts)},
         "mutatorEffects": [_effect_json(m, e) for m, e in zip(applied, effects, strict=True)],
         "managerProperty": t.manager_property,

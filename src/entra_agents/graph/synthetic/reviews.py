@@ -1,11 +1,16 @@
-"""Access reviews: definitions -> instances -> decisions, each decision with its insights (Graph v1.0 shapes).
+"""Access reviews: definitions -> instances (-> stages) -> decisions, each decision with its insights (Graph
+v1.0 shapes), and the ground truth the access review agent must reproduce (``reviews_truth``).
 
-Three recurring reviews, each with a completed past instance and one ``InProgress`` now (around ``EPOCH``):
-partner guests (up to 500 decisions), the break-glass exclusion group (CA exclusion groups should be reviewed,
-peers §10 IDP-09), and an application's assignment group. Recommendations follow Entra's own rules as
-documented: no sign-in within the look-back window (30 days) or a disabled account -> Deny, else Approve.
-Insights are the user's last sign-in and, for members outside the group's usual departments, a membership
-outlier insight. In-progress instances have about a third of their decisions made.
+Three recurring group reviews, each with a completed past instance and one ``InProgress`` now (around
+``EPOCH``): partner guests (up to 500 decisions), the break-glass exclusion group (CA exclusion groups should
+be reviewed, peers §10 IDP-09), and an application's assignment group. Their decisions carry Graph's own
+insights: the user's last sign-in and, for members outside the group's usual departments, a membership
+outlier insight. Graph's ``recommendation`` follows Entra's documented rule (no sign-in within the 30-day
+look-back, or a disabled account -> Deny). In-progress instances have about a third of their decisions made.
+
+``reviews_designed`` adds the kinds Microsoft's agent cannot handle (multi-stage, Entra role) and the
+application assignment and access package reviews, with planted signals; ``review_decisions`` adds one
+large review (benchmarks: thousands of decisions).
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from .names import LOB_APPS
+from .review_shapes import decision_json, definition_json, scope, settings, sign_in_insight
+from .reviews_designed import build_designed_reviews, large_review, plant_inviters
+from .reviews_truth import judge, record
 from .state import CONDITIONAL_ACCESS_ADMINISTRATOR, EPOCH, JSON, Tenant, iso, parse
 
-NOBODY = {"id": "00000000-0000-0000-0000-000000000000", "displayName": "", "userPrincipalName": ""}
-LOOK_BACK = timedelta(days=30)
 
 
-def build_access_reviews(t: Tenant) -> None:
+def build_access_reviews(t: Tenant, review_decisions: int | None = None) -> None:
     sales_head = t.department_members["Sales"][0]
     security = t.role_holders[CONDITIONAL_ACCESS_ADMINISTRATOR][0]
     app = LOB_APPS[0]
@@ -33,38 +39,15 @@ def build_access_reviews(t: Tenant) -> None:
                 interval_months=1, previous_start=EPOCH - timedelta(days=37), current_start=EPOCH - timedelta(days=4))
     _definition(t, f"Quarterly review - App - {app} Users", t.group_ids[f"app:{app}"], app_owner,
                 interval_months=3, previous_start=EPOCH - timedelta(days=95), current_start=EPOCH - timedelta(days=3))
+    plant_inviters(t)
+    build_designed_reviews(t)
+    if review_decisions is not None:
+        large_review(t, review_decisions)
+    judge(t)
 
 
-def _identity(t: Tenant, uid: str) -> JSON:
-    user = t.user(uid)
-    return {"id": uid, "displayName": user["displayName"], "userPrincipalName": user["userPrincipalName"]}
 
 
-def _scope(query: str) -> JSON:
-    return {"@odata.type": "#microsoft.graph.accessReviewQueryScope", "query": query, "queryType": "MicrosoftGraph",
-            "queryRoot": None}
-
-
-def _settings(interval_months: int, start: str) -> JSON:
-    return {
-        "mailNotificationsEnabled": True, "reminderNotificationsEnabled": True,
-        "justificationRequiredOnApproval": True, "defaultDecisionEnabled": False, "defaultDecision": "None",
-        "instanceDurationInDays": 14, "autoApplyDecisionsEnabled": False, "recommendationsEnabled": True,
-        "decisionHistoriesForReviewersEnabled": False,
-        "recommendationLookBackDuration": "P30D",
-        "recommendationInsightSettings": [
-            {"@odata.type": "#microsoft.graph.userLastSignInRecommendationInsightSetting",
-             "recommendationLookBackDuration": "P30D", "signInScope": "tenant"},
-            {"@odata.type": "#microsoft.graph.groupPeerOutlierRecommendationInsightSetting"},
-        ],
-        "recurrence": {
-            "pattern": {"type": "absoluteMonthly", "interval": interval_months, "month": 0, "dayOfMonth": 0,
-                        "daysOfWeek": [], "firstDayOfWeek": "sunday", "index": "first"},
-            "range": {"type": "noEnd", "numberOfOccurrences": 0, "recurrenceTimeZone": None, "startDate": start[:10],
-                      "endDate": "9999-12-31"},
-        },
-        "applyActions": [{"@odata.type": "#microsoft.graph.removeAccessApplyAction"}],
-    }
 
 
 def _definition(t: Tenant, name: str, group_id: str, reviewer: str, *, interval_months: int,
@@ -74,26 +57,29 @@ def _definition(t: Tenant, name: str, group_id: str, reviewer: str, *, interval_
     query = f"/groups/{group_id}/transitiveMembers"
     if guests_only:
         query += "/microsoft.graph.user/?$count=true&$filter=(userType eq 'Guest')"
-    reviewers = [{"query": f"/users/{reviewer}", "queryType": "MicrosoftGraph", "queryRoot": None}]
     created = iso(previous_start - timedelta(days=rng.randint(10, 40)))
     instances = []
+    previous: dict[str, str] = {}
     for start, status in ((previous_start, "Completed"), (current_start, "InProgress")):
         instance_id = t.new_id("access-reviews:instances")
         begin, end = iso(start), iso(start + timedelta(days=14))
-        instances.append({
-            "id": instance_id, "startDateTime": begin, "endDateTime": end, "status": status,
-            "scope": _scope(query), "reviewers": [dict(r) for r in reviewers], "fallbackReviewers": [],
-            "decisions": _decisions(t, rng, group, instance_id, reviewer, begin, end, status),
-        })
-    t.access_reviews.append({
-        "id": t.new_id("access-reviews"), "displayName": name, "createdDateTime": created,
-        "lastModifiedDateTime": created, "status": "InProgress",
-        "descriptionForAdmins": f"Recurring review of {group['displayName']}.",
-        "descriptionForReviewers": f"Confirm who still needs to be a member of {group['displayName']}.",
-        "createdBy": _identity(t, reviewer), "scope": _scope(query),
-        "instanceEnumerationScope": _scope(f"/groups/{group_id}"), "reviewers": reviewers, "fallbackReviewers": [],
-        "settings": _settings(interval_months, created), "instances": instances,
-    })
+        instance = {"id": instance_id, "startDateTime": begin, "endDateTime": end, "status": status,
+                    "scope": scope(query)}
+        instance["decisions"] = _decisions(t, rng, group, instance_id, reviewer, begin, end, status)
+        instances.append(instance)
+        if status == "Completed":
+            previous = {d["principal"]["id"]: d["decision"] for d in instance["decisions"]}
+    definition = definition_json(t, name, reviewer, query, f"/groups/{group_id}", created,
+                                 settings(interval_months, created), instances,
+                                 f"Recurring review of {group['displayName']}.")
+    t.access_reviews.append(definition)
+    current = instances[-1]
+    for decision in current["decisions"]:
+        outlier = any(i["@odata.type"].endswith("membershipOutlierInsight") for i in decision["insights"])
+        last = previous.get(decision["principal"]["id"])
+        record(t, decision, definition_id=definition["id"], instance=current, stage_id=None,
+               affiliation="low" if outlier else "high",
+               previous=last if last in ("Approve", "Deny") else None, case="group review, Graph insights")
 
 
 def _usual_departments(t: Tenant, members: list[str]) -> list[str]:
@@ -101,18 +87,10 @@ def _usual_departments(t: Tenant, members: list[str]) -> list[str]:
     return [d for d, _ in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:2]]
 
 
-def _recommendation(t: Tenant, uid: str, start: str) -> str:
-    last = t.user(uid)["signInActivity"]["lastSignInDateTime"]
-    if not t.is_enabled(uid) or last is None or parse(last) < parse(start) - LOOK_BACK:
-        return "Deny"
-    return "Approve"
 
 
 def _insights(t: Tenant, uid: str, group_id: str, outlier: bool, begin: str) -> list[JSON]:
-    # Graph gives the sign-in insight the zero id and no creation time; outlier insights have both
-    insights: list[JSON] = [{"@odata.type": "#microsoft.graph.userSignInInsight", "id": NOBODY["id"],
-                             "insightCreatedDateTime": None,
-                             "lastSignInDateTime": t.user(uid)["signInActivity"]["lastSignInDateTime"]}]
+    insights: list[JSON] = [sign_in_insight(t, uid)]
     if outlier:
         insights.append({"@odata.type": "#microsoft.graph.membershipOutlierInsight",
                          "id": t.new_id("access-reviews:insights"), "insightCreatedDateTime": begin,
@@ -121,39 +99,17 @@ def _insights(t: Tenant, uid: str, group_id: str, outlier: bool, begin: str) -> 
     return insights
 
 
+
 def _decisions(t: Tenant, rng: random.Random, group: JSON, instance_id: str, reviewer: str, begin: str, end: str,
                status: str) -> list[JSON]:
     members = t.transitive_users(group["id"])
     usual = _usual_departments(t, members)
+    resource = {"id": group["id"], "displayName": group["displayName"], "type": "group"}
     out = []
     for uid in members:
         department = t.user(uid).get("department")
         outlier = bool(usual) and department is not None and department not in usual
-        recommendation = _recommendation(t, uid, begin)
-        decided = status == "Completed" or rng.random() < 0.35
-        decision = "NotReviewed"
-        if decided:
-            decision = recommendation if rng.random() < 0.9 else ("Deny" if recommendation == "Approve" else "Approve")
-        reviewed_at = iso(parse(begin) + timedelta(seconds=rng.randint(3600, 12 * 86400))) if decided else None
-        applied = status == "Completed"
-        out.append({
-            "id": t.new_id("access-reviews:decisions"), "accessReviewId": instance_id,
-            "reviewedDateTime": reviewed_at, "decision": decision,
-            "justification": _justification(decision, recommendation) if decided else "",
-            "appliedDateTime": end if applied else None,
-            "applyResult": "AppliedSuccessfully" if applied else "New", "recommendation": recommendation,
-            "principalLink": f"https://graph.microsoft.com/v1.0/users/{uid}",
-            "resourceLink": f"https://graph.microsoft.com/v1.0/groups/{group['id']}",
-            "resource": {"id": group["id"], "displayName": group["displayName"], "type": "group"},
-            "reviewedBy": _identity(t, reviewer) if decided else dict(NOBODY),
-            "appliedBy": dict(NOBODY),
-            "principal": {"@odata.type": "#microsoft.graph.userIdentity", **_identity(t, uid)},
-            "insights": _insights(t, uid, group["id"], outlier, begin),
-        })
+        out.append(decision_json(t, rng, uid, resource, f"https://graph.microsoft.com/v1.0/groups/{group['id']}",
+                                 instance_id, reviewer, begin, end, status,
+                                 _insights(t, uid, group["id"], outlier, begin)))
     return out
-
-
-def _justification(decision: str, recommendation: str) -> str:
-    if decision == recommendation:
-        return "Still needs access." if decision == "Approve" else "No recent sign-in; access no longer needed."
-    return "Confirmed with the manager." if decision == "Approve" else "Left the project."

@@ -63,6 +63,12 @@ class Tenant:
     sign_ins: list[JSON] = field(default_factory=list)
     audits: list[JSON] = field(default_factory=list)
     access_reviews: list[JSON] = field(default_factory=list)
+    lifecycle_workflows: list[JSON] = field(default_factory=list)  # mover workflows with userProcessingResults
+    access_package_requests: list[JSON] = field(default_factory=list)  # entitlement management requests
+    # access review ground truth (reviews_truth): what the generator planted per in-scope decision, and the
+    # recommendation the documented scoring gives for it
+    review_facts: dict[str, JSON] = field(default_factory=dict)
+    review_expectations: list[JSON] = field(default_factory=list)
 
     # who is who (ids, in creation order)
     break_glass: list[str] = field(default_factory=list)
