@@ -35,3 +35,16 @@ BENCH_ANALYZE_ARGS ?= --tracemalloc
 .PHONY: bench-analyze
 bench-analyze: $(STAMP)
 	$(BIN)/python benchmarks/analyze_tenant.py $(BENCH_ANALYZE_ARGS)
+
+# Every evaluation suite in evals/ (issue 6): a summary table per suite, results logs and reports in build/eval/.
+# Fails on a safety violation or a drop below a suite's recorded baseline; suites that need an LLM are skipped
+# (with a message) unless one is configured.
+EVAL_OUT ?= build/eval
+.PHONY: eval
+eval: $(STAMP)
+	@mkdir -p $(EVAL_OUT); status=0; \
+	for suite in evals/*/suite.yaml; do \
+		name=$$(basename $$(dirname $$suite)); echo "== $$name"; \
+		$(BIN)/entra-agents eval run $$(dirname $$suite) --out $(EVAL_OUT)/$$name.json \
+			--report $(EVAL_OUT)/$$name.md --report $(EVAL_OUT)/$$name.html || status=1; echo; \
+	done; exit $$status
