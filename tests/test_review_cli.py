@@ -9,10 +9,14 @@ from typing import Any
 
 import pytest
 
+from entra_agents.cli import review
+from entra_agents.graph import live
+from entra_agents.graph.client import make_graph_client
 from entra_agents.graph.simulator import GraphSimulator
 from entra_agents.store import Store
 from tests.access_reviews.review_tenant import DECISION, PEOPLE, RITA, decisions, review_tenant, store_recommendations
-from tests.helpers import cli
+from tests.helpers import FakeCredential, clear_live_env, cli
+from tests.test_cli_auth import APP_ENV, APP_TOKEN, jwt
 
 
 @pytest.fixture
@@ -129,3 +133,53 @@ def test_simulator_tenant_needs_the_reviewer_login(sim: GraphSimulator) -> None:
     assert code == 2 and "--reviewer-login UPN is needed" in err
     code, _, err = cli("review", "--tenant", f"graph:{sim.base_url}", "--reviewer-login", "nobody@contoso.test")
     assert code == 2 and "no such user" in err
+
+
+# ----------------------------------------------------------------------------------------- live credentials
+
+RITA_TOKEN = jwt({"aud": "https://graph.microsoft.com", "oid": RITA["id"], "upn": RITA["userPrincipalName"],
+                  "name": RITA["displayName"], "scp": "AccessReview.ReadWrite.All User.Read"})
+
+
+@pytest.fixture
+def live_env(monkeypatch: pytest.MonkeyPatch, sim: GraphSimulator) -> dict[str, Any]:
+    clear_live_env(monkeypatch)
+    seen: dict[str, Any] = {"built": []}
+
+    def credential(settings: Any) -> Any:
+        seen["built"].append(settings.auth)
+        return live.LiveCredential(seen["fake"], settings)
+
+    monkeypatch.setattr(review, "_credential", credential)
+    monkeypatch.setattr(review, "_live_client", lambda settings, cred: make_graph_client(sim.base_url, cred))
+    return seen
+
+
+def test_app_only_sign_in_is_refused_before_signing_in(live_env: dict[str, Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    for var, value in APP_ENV.items():
+        monkeypatch.setenv(var, value)
+    code, _, err = cli("review", "--tenant", "live")
+    assert code == 2 and "ENTRA_AGENTS_AUTH=client-secret signs in as an application" in err
+    assert "recorded only with the reviewer's own identity" in err and live_env["built"] == []
+
+
+def test_azure_cli_as_a_service_principal_is_refused(live_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENTRA_AGENTS_AUTH", "azure-cli")
+    live_env["fake"] = FakeCredential(APP_TOKEN)
+    code, _, err = cli("review", "--tenant", "live")
+    assert code == 2 and "app-only token (app entra-agents CA" in err and live_env["fake"].closed
+
+
+def test_delegated_sign_in_records_under_the_signed_in_reviewer(
+        live_env: dict[str, Any], sim: GraphSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENTRA_AGENTS_AUTH", "azure-cli")
+    live_env["fake"] = FakeCredential(RITA_TOKEN)
+    code, _, err = cli("review", "--tenant", "live", "--reviewer-login", "someone.else@contoso.test")
+    assert code == 2 and "signed in as rita@contoso.test, not someone.else@contoso.test" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("deny 2 because left\nyes\nquit\n"))
+    code, out, err = cli("review", "--tenant", "live", "--reviewer-login", "RITA@contoso.test")
+    assert (code, err) == (0, "")
+    assert "Signed in as rita@contoso.test. You review 6 decision(s)." in out  # no "not verified": Entra's token
+    assert decisions(sim)["u-bob2"]["reviewedBy"] == RITA
+    assert [w.headers.get("authorization") for w in sim.writes] == ["Bearer " + RITA_TOKEN]
