@@ -68,8 +68,10 @@ class Question:
                 present[k] = present.get(k, 0) + 1
         present["suggestion"] = int(bool(self.suggestion))
         present["edit"] = int(bool(self.edit_action and self.suggestion))
-        present["signin"] = int(bool(self.platform or re.search(r"\bsigns?\s*(in|on)\b|\blogs?\s*(in|on)\b",
-                                                                self.text, re.I)))
+        # a sign-in of someone: sign-in words or a platform, and a user named or guessed ("when bob signs in")
+        someone = bool(present["user"] or user_guess(self.text))
+        present["signin"] = int(someone and bool(self.platform or re.search(r"\bsigns?\s*(in|on)\b|\blogs?\s*(in|on)\b",
+                                                                                self.text, re.I)))
         present["confirm"] = int(self.confirms)
         return present
 

@@ -109,6 +109,7 @@ class NameIndex:
         for key, (app_id, name) in APP_WORDS.items():
             obj = self.objects.get(app_id) or DirectoryObject("app", app_id, name, app_id)
             self.objects.setdefault(app_id, obj)
+            self._exact[app_id].add(app_id)
             self._aliases[key].add(app_id)
         for p in snapshot.conditional_access_policies:
             if (obj := self._add("policy", p.get("id"), p.get("displayName"), str(p.get("state", "")))) is not None:

@@ -26,8 +26,8 @@ ENTITY_KINDS: dict[str, frozenset[str]] = {
     "ExplainSuggestion": frozenset({"suggestion"}), "ProposeSuggestionEdit": frozenset({"edit"}),
     "ConfirmSuggestionEdit": frozenset({"confirm"}),
 }
-HELP = ("I can answer questions about coverage (\"which users are not protected by MFA?\"), sign-ins "
-        "(\"what happens when Megan signs in from Android with the Outlook app?\"), policies (\"explain CA001\"), "
+HELP = ("I can answer questions about coverage (which users are not protected by MFA?), sign-ins "
+        "(what happens when a user signs in from Android with the Outlook app?), policies (explain CA001), "
         "objects by name, findings, the optimization agent's suggestions (list, explain, edit their users), "
         "sign-in activity and access reviews.")
 
@@ -61,7 +61,7 @@ class ChatPlanner:
         if q.confirms or q.token:
             token = q.token or str(inputs.get("PendingEdit") or "")
             if not token:
-                return "There is no pending change to confirm. Ask for a change first, e.g. \"exclude group X from suggestion 1\"."
+                return "There is no pending change to confirm. Ask for a change first, e.g. exclude group X from suggestion 1."
             return ToolStep("ConfirmSuggestionEdit", {"token": token})
         routes = [r for r in self.router.rank(question, q.kinds_present()) if r.skill in tools]
         self.last_route = [(r.skill, r.score) for r in routes[:3]]
@@ -77,7 +77,7 @@ class ChatPlanner:
         users = q.of("user")
         user = q.reference(users[0]) if users else user_guess(q.text)
         if not user:
-            return "Whose sign-in should I evaluate? Name the user, e.g. \"what happens when Megan signs in from Android?\""
+            return "Whose sign-in should I evaluate? Name the user, e.g. what happens when NAME signs in from Android?"
         apps = [m for m in q.of("app") if not m.kinds & {"user"}]
         args = {"user": user, "app": q.reference(apps[0]) if apps else "All", "client": q.client or "browser",
                 "platform": q.platform, "location": q.location, "sign_in_risk": q.sign_in_risk,
@@ -127,7 +127,7 @@ class ChatPlanner:
     def _edit(self, q: Question) -> Step:
         targets = q.of("user", "group", "role")
         if not q.suggestion:
-            return "Which suggestion should I change? Give its rank (e.g. \"suggestion 2\") or its id."
+            return "Which suggestion should I change? Give its rank (e.g. suggestion 2) or its id."
         if not targets:
             return "Which users, groups or roles should I include or exclude? Name them."
         return ToolStep("ProposeSuggestionEdit", {"suggestion": q.suggestion, "action": q.edit_action or "exclude",

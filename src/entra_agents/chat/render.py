@@ -190,7 +190,7 @@ def proposal(r: dict[str, Any]) -> str:
     if r["problems"]:
         lines.append("Refused by the engine's safety checks: " + "; ".join(r["problems"]))
     elif r.get("token"):
-        lines.append(f"Reply \"confirm\" to update the suggestion (token {r['token']}), or \"cancel\". "
+        lines.append(f"Reply confirm to update the suggestion (token {r['token']}), or cancel. "
                      "The tenant is not changed either way.")
     else:
         lines.append(r.get("note", ""))
