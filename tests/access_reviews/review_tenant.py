@@ -63,7 +63,7 @@ def review_tenant() -> TenantDocument:
 def store_recommendations(store: Store, tenant_id: str = TENANT_ID) -> dict[str, dict[str, Any]]:
     """The agent's recommendations, as `run access-review` stores them (the access_decision contract)."""
     stored = {}
-    for uid, name, upn, user_type, last, recommendation in PEOPLE:
+    for uid, name, upn, _, last, recommendation in PEOPLE:
         if recommendation is None:
             continue
         signals = [{"name": "lastSignIn", "value": last, "effect": "none" if last is None else (
