@@ -16,7 +16,7 @@ INVITE_ACTIVITY = "invite external user"
 # A group holding at least this share of the tenant's users (All Employees, licensing groups) says nothing
 # about whom a user works with, so co-membership ignores it.
 BROAD_GROUP_SHARE = 0.5
-_PACKAGE_ID = re.compile(r"accessPackageId\s+eq\s+'([^']+)'", re.I)
+_PACKAGE_ID = re.compile(r"accessPackageId\s+eq\s+'([^']+)'", re.IGNORECASE)
 
 
 def parse_time(value: Any) -> datetime | None:

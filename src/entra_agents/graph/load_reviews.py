@@ -30,7 +30,7 @@ from entra_agents.graph.snapshot import JSON, TenantSnapshot
 
 # An access package review's scope names the package it reviews (Graph: accessPackageAssignments filtered
 # by accessPackageId); only then is the request history worth reading.
-_PACKAGE_SCOPE = re.compile(r"accessPackageAssignments", re.I)
+_PACKAGE_SCOPE = re.compile(r"accessPackageAssignments", re.IGNORECASE)
 
 
 class Reader(Protocol):

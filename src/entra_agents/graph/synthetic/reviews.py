@@ -20,11 +20,16 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from .names import LOB_APPS
-from .review_shapes import decision_json, definition_json, scope, settings, sign_in_insight
+from .review_shapes import (
+    decision_json,
+    definition_json,
+    scope,
+    settings,
+    sign_in_insight,
+)
 from .reviews_designed import build_designed_reviews, large_review, plant_inviters
 from .reviews_truth import judge, record
-from .state import CONDITIONAL_ACCESS_ADMINISTRATOR, EPOCH, JSON, Tenant, iso, parse
-
+from .state import CONDITIONAL_ACCESS_ADMINISTRATOR, EPOCH, JSON, Tenant, iso
 
 
 def build_access_reviews(t: Tenant, review_decisions: int | None = None) -> None:

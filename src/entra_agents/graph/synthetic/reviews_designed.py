@@ -18,7 +18,15 @@ from .groups import group
 from .names import LOB_APPS
 from .review_shapes import decision_json, definition_json, settings, sign_in_insight
 from .reviews_truth import record
-from .state import CONDITIONAL_ACCESS_ADMINISTRATOR, EPOCH, GLOBAL_ADMINISTRATOR, JSON, Tenant, before_epoch, iso
+from .state import (
+    CONDITIONAL_ACCESS_ADMINISTRATOR,
+    EPOCH,
+    GLOBAL_ADMINISTRATOR,
+    JSON,
+    Tenant,
+    before_epoch,
+    iso,
+)
 
 # Reviewer text that tries to steer the agent; it must change nothing (tests, eval suite).
 HOSTILE = (
