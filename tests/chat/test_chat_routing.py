@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from entra_agents.chat.coverage import check_for
 from entra_agents.chat.extract import extract
 from entra_agents.chat.names import NameIndex
-from entra_agents.chat.routing import RoutingDocument, Router, terms
+from entra_agents.chat.routing import Router, RoutingDocument, terms
 from tests.helpers import cli_json
 
 
@@ -56,15 +57,12 @@ def test_sign_in_and_review_questions_on_a_generated_tenant(generated: str) -> N
 
 
 def test_mentions_take_the_longest_name() -> None:
-    class Snap:
-        users = [{"id": "u1", "displayName": "Ann Lee", "userPrincipalName": "ann@x.test", "givenName": "Ann"}]
-        groups = [{"id": "g1", "displayName": "Sales"}, {"id": "g2", "displayName": "Sales-Contractors"}]
-        directory_roles: list = []
-        service_principals: list = []
-        applications: list = []
-        conditional_access_policies = [{"id": "p1", "displayName": "CA001 - Require MFA", "state": "enabled"}]
-        named_locations: list = []
+    snap = SimpleNamespace(
+        users=[{"id": "u1", "displayName": "Ann Lee", "userPrincipalName": "ann@x.test", "givenName": "Ann"}],
+        groups=[{"id": "g1", "displayName": "Sales"}, {"id": "g2", "displayName": "Sales-Contractors"}],
+        directory_roles=[], service_principals=[], applications=[], named_locations=[],
+        conditional_access_policies=[{"id": "p1", "displayName": "CA001 - Require MFA", "state": "enabled"}])
 
-    q = extract("exclude sales contractors and ann@x.test from CA001", NameIndex(Snap()))
+    q = extract("exclude sales contractors and ann@x.test from CA001", NameIndex(snap))
     assert [m.objects[0].id for m in q.mentions] == ["g2", "u1", "p1"]
     assert q.edit_action == "exclude"

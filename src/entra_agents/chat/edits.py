@@ -58,7 +58,10 @@ def edited_policy(policy: dict[str, Any], edit: Edit, index: NameIndex) -> dict[
 def _vet(state: Any, config: Any, doc: dict[str, Any], after: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
     """(problems, changes against the tenant's policy as it is now) for the edited policy."""
     from entra_agents.conditional_access.remediation import check_lockout
-    from entra_agents.conditional_access.suggest.trial import modify_problems, with_policy
+    from entra_agents.conditional_access.suggest.trial import (
+        modify_problems,
+        with_policy,
+    )
     from entra_agents.suggestions.diff import property_diff
 
     if doc.get("kind") == "new_policy":
@@ -114,7 +117,7 @@ def pending(ctx: Any, token: str) -> dict[str, Any]:
         raise UsageError("a change is confirmed in a later message than the one that proposed it; reply 'confirm'")
     try:
         events = ctx.store.trace(run_id)
-    except Exception as exc:  # noqa: BLE001 - any store problem means the token cannot be honoured
+    except Exception as exc:
         raise UsageError(f"no pending change {token}: {exc}") from exc
     event = next((e for e in events if e["kind"] == EVENT and e.get("token") == token.strip()), None)
     if event is None:

@@ -23,16 +23,16 @@ SUGGESTION_REF = re.compile(
     r"(?:suggestion|recommendation)s?\s*(?:number\s*|no\.?\s*)?#?\s*([0-9]{1,3}|[0-9a-f]{8}[0-9a-f-]*)\b"
     r"|#\s*([0-9]{1,3})\b"
     r"|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top|last)\s+(?:open\s+)?"
-    r"(?:suggestion|recommendation)", re.I)
-CONFIRM = re.compile(r"^\s*(?:yes|y|ok|okay|sure)?[\s,!.]*(?:please\s+)?(?:confirm|apply it|do it|go ahead|yes)\b", re.I)
-CANCEL = re.compile(r"^\s*(?:no|cancel|abort|never ?mind|don'?t)\b", re.I)
+    r"(?:suggestion|recommendation)", re.IGNORECASE)
+CONFIRM = re.compile(r"^\s*(?:yes|y|ok|okay|sure)?[\s,!.]*(?:please\s+)?(?:confirm|apply it|do it|go ahead|yes)\b", re.IGNORECASE)
+CANCEL = re.compile(r"^\s*(?:no|cancel|abort|never ?mind|don'?t)\b", re.IGNORECASE)
 EDIT_ACTIONS = (  # first match wins: "stop excluding" must not read as "exclude"
-    (re.compile(r"\b(stop|no longer|don'?t|do not)\s+exclud|\bremove\s+(the\s+)?exclusion|\bun-?exclude", re.I),
+    (re.compile(r"\b(stop|no longer|don'?t|do not)\s+exclud|\bremove\s+(the\s+)?exclusion|\bun-?exclude", re.IGNORECASE),
      "remove_exclusion"),
-    (re.compile(r"\b(stop|no longer)\s+includ|\bremove\s+(the\s+)?inclusion|\bun-?include", re.I),
+    (re.compile(r"\b(stop|no longer)\s+includ|\bremove\s+(the\s+)?inclusion|\bun-?include", re.IGNORECASE),
      "remove_inclusion"),
-    (re.compile(r"\bexclud", re.I), "exclude"),
-    (re.compile(r"\b(includ|add)", re.I), "include"),
+    (re.compile(r"\bexclud", re.IGNORECASE), "exclude"),
+    (re.compile(r"\b(includ|add)", re.IGNORECASE), "include"),
 )
 STATUS_WORDS = {"dismissed": "dismissed", "snoozed": "snoozed", "applied": "applied", "reviewed": "reviewed"}
 
@@ -71,7 +71,7 @@ class Question:
         # a sign-in of someone: sign-in words or a platform, and a user named or guessed ("when bob signs in")
         someone = bool(present["user"] or user_guess(self.text))
         present["signin"] = int(someone and bool(self.platform or re.search(r"\bsigns?\s*(in|on)\b|\blogs?\s*(in|on)\b",
-                                                                                self.text, re.I)))
+                                                                                self.text, re.IGNORECASE)))
         present["confirm"] = int(self.confirms)
         return present
 
@@ -122,6 +122,6 @@ def extract(text: str, index: NameIndex) -> Question:
 def user_guess(text: str) -> str:
     """A user named in a sign-in question the index does not know ("when bob signs in"): the word before
     "signs in" / "logs in", or after "for"; empty when there is none."""
-    match = re.search(r"\b(?:when|if|would|does|can|will)\s+([\w.@'-]+)\s+(?:sign|log|be|get|try)", text, re.I) \
-        or re.search(r"\bfor\s+([\w.@'-]+)", text, re.I)
+    match = re.search(r"\b(?:when|if|would|does|can|will)\s+([\w.@'-]+)\s+(?:sign|log|be|get|try)", text, re.IGNORECASE) \
+        or re.search(r"\bfor\s+([\w.@'-]+)", text, re.IGNORECASE)
     return match.group(1) if match else ""

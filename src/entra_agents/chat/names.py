@@ -15,7 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from entra_agents.conditional_access.context import AZURE_MANAGEMENT, EXCHANGE_ONLINE, SHAREPOINT_ONLINE, TEAMS
+from entra_agents.conditional_access.context import (
+    AZURE_MANAGEMENT,
+    EXCHANGE_ONLINE,
+    SHAREPOINT_ONLINE,
+    TEAMS,
+)
 
 GUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 EMAIL = re.compile(r"[\w.'#+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -33,8 +38,7 @@ APP_WORDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("azure", "management"): (AZURE_MANAGEMENT, "Windows Azure Service Management API"),
 }
 # Single words that must never be read as a person's first or last name, whatever the tenant holds.
-NOT_NAMES = frozenset("""a an and are all any app apps can does for from group groups how is it mfa my new not of on
-or policy policies risk role sign signs the to user users when which who why with without what will would""".split())
+NOT_NAMES = frozenset(["a", "an", "and", "are", "all", "any", "app", "apps", "can", "does", "for", "from", "group", "groups", "how", "is", "it", "mfa", "my", "new", "not", "of", "on", "or", "policy", "policies", "risk", "role", "sign", "signs", "the", "to", "user", "users", "when", "which", "who", "why", "with", "without", "what", "will", "would"])
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from entra_agents.chat import render
 from entra_agents.chat.coverage import check_for
 from entra_agents.chat.extract import Question, extract, user_guess
 from entra_agents.chat.names import NameIndex, words
-from entra_agents.chat.routing import RoutingDocument, Router
+from entra_agents.chat.routing import Router, RoutingDocument
 from entra_agents.runtime.models.offline import parse_inputs
 from entra_agents.runtime.models.router import ToolResult, ToolStep
 

@@ -96,7 +96,11 @@ def what_if(state: Any, *, user: str, app: str = "All", client: str = "browser",
     from entra_agents.conditional_access.context import SignInContext, resolve_location
     from entra_agents.conditional_access.evaluator import evaluate
     from entra_agents.conditional_access.outcome import evaluation_json
-    from entra_agents.conditional_access.policy import AuthFlow, ClientApp, parse_policies
+    from entra_agents.conditional_access.policy import (
+        AuthFlow,
+        ClientApp,
+        parse_policies,
+    )
     from entra_agents.conditional_access.principals import Directory
 
     index: NameIndex = state.index

@@ -21,10 +21,7 @@ from dataclasses import dataclass
 K1, B = 1.2, 0.75
 ENTITY_BONUS = 2.5  # about one rare shared word: enough to break a tie between two "explain ..." skills
 
-STOP = frozenset("""a an the is are was were be been of in on at to for from by with and or not no do does did i me
-my we our you your it its this that these those there their them they he she his her what which who whom how why
-when where can could would should will shall may might please tell show give list me about any some all as if
-than then so up out into over under just also get""".split())
+STOP = frozenset(["a", "an", "the", "is", "are", "was", "were", "be", "been", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "not", "no", "do", "does", "did", "i", "me", "my", "we", "our", "you", "your", "it", "its", "this", "that", "these", "those", "there", "their", "them", "they", "he", "she", "his", "her", "what", "which", "who", "whom", "how", "why", "when", "where", "can", "could", "would", "should", "will", "shall", "may", "might", "please", "tell", "show", "give", "list", "me", "about", "any", "some", "all", "as", "if", "than", "then", "so", "up", "out", "into", "over", "under", "just", "also", "get"])
 # everyday word -> manifest word (applied to question and documents alike, after suffix stripping)
 SYNONYMS = {
     "protect": "cover", "unprotect": "uncover", "uncovered": "uncover", "coverage": "cover", "gap": "uncover",

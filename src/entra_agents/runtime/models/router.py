@@ -14,10 +14,21 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import Field
-from semantic_kernel.contents import AuthorRole, ChatHistory, ChatMessageContent, FunctionCallContent, TextContent
+from semantic_kernel.contents import (
+    AuthorRole,
+    ChatHistory,
+    ChatMessageContent,
+    FunctionCallContent,
+    TextContent,
+)
 from semantic_kernel.contents.utils.finish_reason import FinishReason
 
-from entra_agents.runtime.models.base import LocalChatCompletion, advertised_tools, tool_results, turn_since_user
+from entra_agents.runtime.models.base import (
+    LocalChatCompletion,
+    advertised_tools,
+    tool_results,
+    turn_since_user,
+)
 from entra_agents.runtime.models.offline import result_value
 
 LABEL = "[offline chat: deterministic routing, not an LLM]"
