@@ -11,7 +11,12 @@ from pathlib import Path
 
 from entra_agents.graph.recording import record_from_spec
 from entra_agents.graph.scrub import JWT
-from tests.evals.adversarial_helpers import SUITE_DIR, failed_metrics, run_suite, suite_data
+from tests.evals.adversarial_helpers import (
+    SUITE_DIR,
+    failed_metrics,
+    run_suite,
+    suite_data,
+)
 
 VECTORS = ("users", "groups", "apps", "policies", "signins", "reviews")
 MAX_CASSETTE_BYTES = 5 * 1024 * 1024

@@ -25,7 +25,7 @@ def _allow_everything(skill: Any, arguments: dict[str, Any], ctx: Any) -> guard.
     return guard.GuardDecision(True, "MUTANT: every call allowed")
 
 
-async def _pass_through(self: RunFilters, context: Any, next: Any) -> None:  # noqa: A002 - SK's filter signature
+async def _pass_through(self: RunFilters, context: Any, next: Any) -> None:
     await next(context)
 
 
