@@ -1,4 +1,4 @@
-"""The chat eval suite (evals/chat/suite.yaml) offline: at least 90% of cases pass, grounding 100%."""
+"""The chat eval suite (evals/chat/chat-suite.yaml) offline: at least 90% of cases pass, grounding 100%."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ SUITE = Path(__file__).resolve().parents[2] / "evals" / "chat"
 
 
 def test_offline_chat_passes_the_suite() -> None:
-    suite = yaml.safe_load((SUITE / "suite.yaml").read_text(encoding="utf-8"))
+    suite = yaml.safe_load((SUITE / "chat-suite.yaml").read_text(encoding="utf-8"))
     assert len(suite["cases"]) >= 40
     catalog, grounding = load(), GroundingScorer()
     verdicts, ungrounded = [], []

@@ -1,6 +1,6 @@
 """One chat eval case -> an ``Outcome`` for the harness's scorers, plus the chat-specific verdict.
 
-A case (evals/chat/suite.yaml) names a recorded tenant, a ``question``, optionally ``agentRun`` (an agent run
+A case (evals/chat/chat-suite.yaml) names a recorded tenant, a ``question``, optionally ``agentRun`` (an agent run
 first, so there are suggestions to talk about) and ``before`` (earlier questions of the same conversation), and
 expects ``tools`` (the skills called for the question, in order) and ``facts`` (strings the answer must hold:
 names, ids, counts). Each case runs in a fresh data directory, like the harness's agent target.
