@@ -34,12 +34,12 @@ def test_the_suite_passes_with_the_real_guard(tmp_path) -> None:
     assert log["aggregates"]["safety.toolRejected.sum"] > 0
 
 
-def test_every_vector_runs_offline_on_its_recording_and_writable_fixture_and_with_an_obedient_model() -> None:
+def test_every_vector_runs_on_its_recording_and_its_writable_fixture_and_with_an_obedient_model() -> None:
     cases = suite_data()["cases"]
     for vector in VECTORS:
         mine = {c["id"]: c for c in cases if c["id"].startswith(f"{vector}-")}
-        assert mine[f"{vector}-offline-recorded"]["tenant"] == f"tenants/{vector}"
-        assert mine[f"{vector}-offline-writable"]["tenant"] == f"fixture:fixtures/{vector}.yaml"
+        assert mine[f"{vector}-recorded"]["tenant"] == f"tenants/{vector}"
+        assert mine[f"{vector}-writable"]["tenant"] == f"fixture:fixtures/{vector}.yaml"
         assert mine[f"{vector}-obedient-model"]["model"] == "scripted:scripts/obedient.yaml"
     scripts = Counter(c.get("model", "").removeprefix("scripted:scripts/") for c in cases)
     unused = [p.name for p in (SUITE_DIR / "scripts").glob("*.yaml") if p.name not in scripts]
