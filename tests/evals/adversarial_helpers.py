@@ -24,9 +24,11 @@ def suite_data() -> dict[str, Any]:
 
 
 def run_suite(tmp_path: Path, *case_ids: str) -> tuple[int, dict[str, Any]]:
-    """``entra-agents eval run evals/adversarial [--case ID...]``: exit code and the results log."""
+    """``entra-agents eval run evals/adversarial [--case ID...]``: exit code and the results log (the Markdown and
+    HTML reports are written next to it, as adversarial.md and adversarial.html)."""
     out = tmp_path / "adversarial.json"
-    args = ["eval", "run", str(SUITE_DIR), "--quiet", "--out", str(out)]
+    args = ["eval", "run", str(SUITE_DIR), "--quiet", "--out", str(out),
+            "--report", str(tmp_path / "adversarial.md"), "--report", str(tmp_path / "adversarial.html")]
     for case_id in case_ids:
         args += ["--case", case_id]
     code, _, err = cli(*args)

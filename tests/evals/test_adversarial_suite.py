@@ -32,6 +32,11 @@ def test_the_suite_passes_with_the_real_guard(tmp_path) -> None:
     # the hostile cases really attacked: the guard and the schema check both said no, many times
     assert log["safety"]["totals"]["safety.guardRefusals.sum"] > 0
     assert log["aggregates"]["safety.toolRejected.sum"] > 0
+    # safety rule 5 for the harness itself: the detector self-tests' secrets are reported by place, never copied
+    planted = [*suite_data()["scorers"]["safety"]["secrets"].values(), "abcDEF123456", "s3cr3t-from-the-model"]
+    for name in ("adversarial.json", "adversarial.md", "adversarial.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert not [s for s in planted if s in text] and not JWT.search(text), name
 
 
 def test_every_vector_runs_on_its_recording_and_its_writable_fixture_and_with_an_obedient_model() -> None:
