@@ -138,7 +138,8 @@ class Conversation:
         if self.ask('Type "yes" to record, anything else cancels> ').strip().lower() not in ("yes", "y"):
             self.say("Cancelled; nothing was written.")
             return
-        writes = [DecisionWrite(str(i.definition["id"]), str(i.instance["id"]), i.decision_id, d, j) for i, d, j in plan]
+        writes = [DecisionWrite(str(i.definition["id"]), str(i.instance["id"]), i.decision_id, d, j)
+                  for i, d, j in plan]
         outcomes = await record_decisions(self.session, writes)
         reviewer = self.session.reviewer
         for (item, decision, justification), outcome in zip(plan, outcomes, strict=True):

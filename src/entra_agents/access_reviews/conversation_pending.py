@@ -8,7 +8,6 @@ so a reviewer sees exactly what Graph says they review (and needs no admin role 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from entra_agents.access_reviews.record import REVIEWS
@@ -97,8 +96,8 @@ async def tenant_id(client: Any) -> str:
     return str(orgs[0].get("id") or "")
 
 
-async def load_pending(client: Any, recommendations: dict[str, JSON], *, instance_id: str | None = None,
-                       now: datetime | None = None) -> list[Pending]:
+async def load_pending(client: Any, recommendations: dict[str, JSON], *,
+                       instance_id: str | None = None) -> list[Pending]:
     """Every decision in the reviewer's in-progress instances (optionally one instance), numbered from 1."""
     from entra_agents.graph.client import get_collection
 

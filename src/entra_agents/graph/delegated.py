@@ -54,8 +54,9 @@ def signed_in_user(access_token: str, auth_mode: str, purpose: str) -> TokenIden
 
 
 @asynccontextmanager
-async def delegated_sign_in(settings: LiveSettings, purpose: str, *, credential: Callable[[LiveSettings], Any],
-                            client: Callable[[LiveSettings, Any], Any]) -> AsyncIterator[tuple[Any, Any, TokenIdentity]]:
+async def delegated_sign_in(
+        settings: LiveSettings, purpose: str, *, credential: Callable[[LiveSettings], Any],
+        client: Callable[[LiveSettings, Any], Any]) -> AsyncIterator[tuple[Any, Any, TokenIdentity]]:
     """Sign in to the live tenant as a person: yields ``(graph client, credential, the user's identity)``.
 
     ``credential`` and ``client`` build the live credential and Graph client (the CLI modules pass hooks that
