@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+
 import pytest
 
 from entra_agents.scheduler.plan import format_period, parse_period

@@ -28,7 +28,7 @@ def test_two_schedulers_on_one_database_run_each_entry_once(tmp_path: Any) -> No
             s = scheduler(store, PLAN, clock, executor)
             start.wait()
             asyncio.run(s.tick())
-        except BaseException as exc:  # surfaced below: an assertion in a thread would be lost
+        except BaseException as exc:  # noqa: BLE001 - surfaced below: an error in a thread would be lost
             failures.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]

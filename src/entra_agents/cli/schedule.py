@@ -53,7 +53,12 @@ def add_entry(args: argparse.Namespace) -> int:
     from entra_agents.cli.plugins import load
     from entra_agents.errors import UsageError
     from entra_agents.scheduler.activity import rule
-    from entra_agents.scheduler.plan import Entry, format_period, manifest_period, parse_period
+    from entra_agents.scheduler.plan import (
+        Entry,
+        format_period,
+        manifest_period,
+        parse_period,
+    )
     from entra_agents.store import schedules
 
     catalog = load()

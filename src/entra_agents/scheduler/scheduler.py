@@ -21,7 +21,12 @@ from typing import Any
 from entra_agents.errors import EntraAgentsError
 from entra_agents.scheduler.activity import AuditSource
 from entra_agents.scheduler.clock import Clock, SystemClock
-from entra_agents.scheduler.plan import Entry, activity_since, cooldown_until, next_periodic
+from entra_agents.scheduler.plan import (
+    Entry,
+    activity_since,
+    cooldown_until,
+    next_periodic,
+)
 from entra_agents.store import schedules as db
 from entra_agents.store.schedules import Finished, ScheduleState
 
@@ -156,7 +161,7 @@ class Scheduler:
         except asyncio.CancelledError:
             outer_cancelled = not self._interrupting
             report = RunReport("interrupted", None, "interrupted: the scheduler stopped before the run finished")
-        except Exception as exc:  # the executor reports failures; anything else still must not lose the run
+        except Exception as exc:  # noqa: BLE001 - a failed run is recorded as failed, never lost or fatal
             report = RunReport("failed", None, f"{type(exc).__name__}: {exc}")
         finally:
             keeper.cancel()

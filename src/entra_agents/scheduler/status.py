@@ -6,7 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from entra_agents.scheduler.activity import rule
-from entra_agents.scheduler.plan import Entry, activity_since, cooldown_until, manifest_period, next_periodic
+from entra_agents.scheduler.plan import (
+    Entry,
+    activity_since,
+    cooldown_until,
+    manifest_period,
+    next_periodic,
+)
 from entra_agents.store.db import iso
 from entra_agents.store.schedules import ScheduleState, StoredEntry
 
@@ -64,21 +70,26 @@ def render(rows: list[dict[str, Any]]) -> list[str]:
         lease = r["lease"]
         if lease and not lease["expired"]:
             run = f", run {lease['runId'][:8]}" if lease["runId"] else ""
-            lines.append(f"    running    {lease['trigger']} since {lease['since']} on {lease['owner']}{run}")
+            lines.append(f"    running    {lease['trigger']} since {_t(lease['since'])} on {lease['owner']}{run}")
         elif lease:
-            lines.append(f"    stale      lease of {lease['owner']} expired {lease['expires']}: the next "
+            lines.append(f"    stale      lease of {lease['owner']} expired {_t(lease['expires'])}: the next "
                          "scheduler records its run as interrupted")
-        lines.append(f"    next run   {r['nextRun'] or 'on activity only' if r['activity'] else r['nextRun'] or '-'}")
+        lines.append(f"    next run   {_t(r['nextRun']) or ('on activity only' if r['activity'] else '-')}")
         if r["activity"]:
             cooldown = r["activity"]["cooldownUntil"]
-            lines.append(f"    activity   {r['activity']['rule']}: changes since {r['activity']['countingSince']}"
-                         + (f"; no activity run before {cooldown}" if cooldown else ""))
+            lines.append(f"    activity   {r['activity']['rule']}: changes since {_t(r['activity']['countingSince'])}"
+                         + (f"; no activity run before {_t(cooldown)}" if cooldown else ""))
         last = r["last"]
         if last:
             run = f", run {last['runId'][:8]}" if last["runId"] else ""
             error = f": {last['error']}" if last["error"] and last["status"] != "succeeded" else ""
-            lines.append(f"    last       {last['status']} ({last['trigger']}{run}) {last['started']} -> "
-                         f"{last['finished']}{error}")
+            lines.append(f"    last       {last['status']} ({last['trigger']}{run}) {_t(last['started'])} -> "
+                         f"{_t(last['finished'])}{error}")
         else:
             lines.append("    last       never run")
     return lines
+
+
+def _t(value: str | None) -> str | None:
+    """A stored time to the second, for reading (JSON keeps the full value)."""
+    return f"{value[:19]}Z" if value else None
