@@ -78,8 +78,9 @@ def test_compare_refuses_a_file_that_is_not_a_log(tmp_path: Path) -> None:
 
 def test_list_and_an_llm_suite_skipped_visibly(suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENTRA_AGENTS_EVALS", str(suite.parent))
+    monkeypatch.chdir(suite.parent)  # ./evals: none here
     code, stdout, _ = cli("eval", "list")
-    assert code == 0 and "small" in stdout and "2 cases" in stdout
+    assert "small" in stdout and "2 cases" in stdout and "ca-optimizer" in stdout  # and the checkout's suites
     data = yaml.safe_load((suite / "suite.yaml").read_text())
     data.update(name="needs-llm", requires={"llm": True})
     llm = tmp_path / "llm"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from entra_agents.evals.model import Outcome
@@ -69,7 +70,7 @@ def snapshot() -> TenantSnapshot:
 
 def test_grounding_catches_an_invented_name_and_an_unseen_real_object() -> None:
     scorer = get_scorer("grounding")
-    results = ['{"users": [{"id": "%s", "displayName": "Alice Real"}], "group": "Sales-Contractors"}' % A]
+    results = [json.dumps({"users": [{"id": A, "displayName": "Alice Real"}], "group": "Sales-Contractors"})]
     grounded = Outcome(snapshot=snapshot(), tool_results=results,
                        answers=[f"Alice Real ({A}) is excluded through 'Sales-Contractors'."])
     assert by_metric(scorer.score({}, grounded))["ungrounded"].value == 0

@@ -47,22 +47,31 @@ def register(sub: Any) -> None:
 
 
 def list_suites(args: argparse.Namespace) -> int:
-    from entra_agents.evals.suite import list_suites as found, load_suite
+    from entra_agents.errors import ContentError
+    from entra_agents.evals.suite import list_suites as found
+    from entra_agents.evals.suite import load_suite
 
     suites = found()
     if not suites:
         print("no evaluation suites found (looked in ./evals, the source checkout's evals/ and $ENTRA_AGENTS_EVALS)")
         return 0
+    broken = 0
     for directory in suites:
-        suite = load_suite(directory)
+        try:
+            suite = load_suite(directory)
+        except ContentError as exc:  # one malformed suite must not hide the others
+            broken += 1
+            print(f"{directory.name:<20} INVALID   {exc}")
+            continue
         needs = ", needs an LLM" if suite.requires_llm else ""
         print(f"{suite.name:<20} {suite.target:<9} {len(suite.cases):>3} cases{needs}  {suite.description}")
-    return 0
+    return 2 if broken else 0
 
 
 def run_suite(args: argparse.Namespace) -> int:
     from entra_agents.evals import report
-    from entra_agents.evals.runner import describe, run_suite as run
+    from entra_agents.evals.runner import describe
+    from entra_agents.evals.runner import run_suite as run
     from entra_agents.evals.suite import load_suite
 
     suite = load_suite(args.suite)
@@ -93,7 +102,8 @@ def compare_logs(args: argparse.Namespace) -> int:
 
 
 def record_suite(args: argparse.Namespace) -> int:
-    from entra_agents.evals.record import MAX_CASSETTE_BYTES, Recorded, record_suite as record
+    from entra_agents.evals.record import MAX_CASSETTE_BYTES, Recorded
+    from entra_agents.evals.record import record_suite as record
     from entra_agents.evals.suite import load_suite
 
     def show(done: Recorded) -> None:

@@ -45,10 +45,10 @@ def verdict(log: EvalLog) -> str:
 
 
 def tables(log: EvalLog) -> list[Table]:
-    out = [Table("Cases", ["case", "result", "failed scores", "seconds", "model"],
-                 [[c.id, "error" if c.error else ("pass" if c.passed else "fail"),
-                   str(len(c.failures)) + (f" ({c.error})" if c.error else ""), f"{c.seconds:.2f}", c.model]
-                  for c in log.cases])]
+    rows = [[c.id, "error" if c.error else ("pass" if c.passed else "fail"),
+             f"{len(c.failures)}" + (f" ({c.error})" if c.error else ""), f"{c.seconds:.2f}", c.model]
+            for c in log.cases]
+    out = [Table("Cases", ["case", "result", "failed scores", "seconds", "model"], rows)]
     checks: dict[str, dict[str, float]] = {}
     for key, value in log.aggregates.items():
         if m := PER_CHECK.match(key):
@@ -85,8 +85,8 @@ def _header(log: EvalLog) -> list[tuple[str, str]]:
 
 def summary(log: EvalLog, *, failures: int = 20) -> str:
     """The table ``eval run`` prints: cases, per-check precision/recall, aggregates, baseline, first failures."""
-    lines = [f"{log.spec.get('suite')}: {verdict(log)}  ({len(log.cases)} cases, {log.seconds:.1f} s, "
-             f"model {log.model or '-'})"]
+    head = f"{log.spec.get('suite')}: {verdict(log)}  ({len(log.cases)} cases, {log.seconds:.1f} s, model {log.model or '-'})"
+    lines = [head]
     for table in tables(log):
         rows = table.rows[:failures] if table.title == "Failed scores" else table.rows
         lines += ["", table.title, *_aligned(table.headers, rows)]

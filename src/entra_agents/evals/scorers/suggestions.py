@@ -148,7 +148,11 @@ def verdict_score(case: JSON, outcome: Outcome) -> Score:
 def verdict(snapshot: Any, config: Any, s: JSON) -> list[str] | None:
     """Problems with a suggestion's claim (empty: confirmed), or None for kinds that claim no closure."""
     from entra_agents.conditional_access.remediation import check_lockout, closes_gap
-    from entra_agents.conditional_access.suggest.trial import modify_problems, uncovered, with_policy
+    from entra_agents.conditional_access.suggest.trial import (
+        modify_problems,
+        uncovered,
+        with_policy,
+    )
     from entra_agents.suggestions.diff import apply_changes
 
     claimed = closes(s)

@@ -72,8 +72,9 @@ def _tool_results() -> Iterator[list[str]]:
     text itself. The runtime's ``ModelObserver.sweep`` sees the whole chat history before every model call, so
     the harness listens there for the duration of a case rather than widening the runtime's API for one user.
     """
-    from entra_agents.runtime.filters import ModelObserver
     from semantic_kernel.contents import FunctionResultContent
+
+    from entra_agents.runtime.filters import ModelObserver
 
     results: list[str] = []
     seen: set[tuple[str, str]] = set()  # (call id, text): a history is swept again before every call
