@@ -82,3 +82,13 @@ def test_a_manual_only_agent_is_scheduled_only_with_a_period_of_its_own(slow_age
     assert code == 2 and "give --every or --activity" in err
     code, out, err = cli("schedule", "add", "manual-agent", "--tenant", "demo", "--every", "1d")
     assert code == 0 and "every 1d" in out
+
+
+def test_status_imports_neither_semantic_kernel_nor_msgraph() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom entra_agents.cli.main import main\nmain(['schedule', 'status'])\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('semantic_kernel', 'msgraph'))}))")
+    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr

@@ -77,3 +77,34 @@ def test_stop_lets_the_current_run_finish_within_the_grace_period(tmp_path: Any)
 
 def test_stop_interrupts_a_run_that_outlasts_the_grace_period(tmp_path: Any) -> None:
     assert _serve_and_stop(tmp_path, run_seconds=5, grace=0.1) == ("interrupted", "interrupted")
+
+
+def test_the_lease_is_renewed_while_running_and_a_lost_lease_stops_the_run(tmp_path: Any) -> None:
+    from sqlalchemy import update
+
+    from entra_agents.store import schedules as db
+    from entra_agents.store.tables import ScheduleStateRow
+
+    clock = FakeClock()
+    store = Store(db_url(tmp_path))
+    executor = FakeExecutor(store, clock, seconds=10)
+    s = scheduler(store, PLAN[:1], clock, executor, lease_seconds=30)
+
+    async def main() -> list[Any]:
+        ticking = asyncio.ensure_future(s.tick())
+        while not executor.calls:
+            await asyncio.sleep(0.01)
+        first = db.get_state(store, "ca-optimizer", "demo")
+        clock.advance(seconds=11)  # past a third of the lease: the keeper renews it
+        await asyncio.sleep(0.1)
+        renewed = db.get_state(store, "ca-optimizer", "demo")
+        assert first and renewed and renewed.lease_expires > first.lease_expires  # type: ignore[operator]
+        with store._session() as session:  # another scheduler took the lease over (we looked dead to it)
+            session.execute(update(ScheduleStateRow).values(lease_owner="other:1"))
+        clock.advance(seconds=11)
+        return await asyncio.wait_for(ticking, timeout=5)
+
+    [outcome] = asyncio.run(main())
+    assert outcome.status == "interrupted"  # never two runs of one agent on one tenant at once
+    state = db.get_state(store, "ca-optimizer", "demo")
+    assert state and state.lease_owner == "other:1"  # and the new holder's lease is left alone
