@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -60,13 +61,22 @@ def run_suite(suite: Suite, *, model: str | None = None, case_ids: Sequence[str]
         if progress is not None:
             progress(result)
     log.seconds = round(time.perf_counter() - started, 3)
-    log.model = model or ",".join(sorted({c.model for c in log.cases}))
+    log.model = model or _models(log.cases)
     for scorer in scorers:
         log.aggregates.update(aggregate(scorer, [s for c in log.cases for s in c.scores if s.scorer == scorer.name]))
     log.aggregates["cases.passed"] = sum(c.passed for c in log.cases) / len(log.cases) if log.cases else 1.0
     log.baseline = [BaselineCheck(metric, log.aggregates.get(metric), bound.get("min"), bound.get("max"))
                     for metric, bound in suite.baseline.items()]
     return log
+
+
+def _models(cases: list[CaseResult]) -> str:
+    """``offline`` or ``offline (19 cases), scripted (15 cases)``: the per-case scripts are in each case."""
+    models = {c.model for c in cases}
+    if len(models) <= 1:
+        return next(iter(models), "")
+    kinds = Counter(c.model.partition(":")[0] for c in cases)
+    return ", ".join(f"{kind} ({n} cases)" for kind, n in sorted(kinds.items()))
 
 
 def _select(suite: Suite, case_ids: Sequence[str]) -> list[JSON]:
