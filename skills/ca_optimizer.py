@@ -28,7 +28,8 @@ from entra_agents.skill import skill
 # tenant costs the same tokens as a 1,000-user one (benchmarks/agent_tokens.py). Full lists stay in the stored
 # suggestion (`suggestions export`).
 SAMPLE = 10
-RATIONALE_CHARS = (40, 4000)  # a rationale says who, why and what changes; an essay is not a rationale
+RATIONALE_CHARS = (40, 4000)
+CREATABLE = frozenset({"open", "reviewed"})  # suggestion statuses whose policy the agent may create  # a rationale says who, why and what changes; an essay is not a rationale
 _PLAN = "_ca_optimizer_plan"
 
 
@@ -202,8 +203,16 @@ def _creation_problems(ctx: Any, arguments: dict[str, Any]) -> list[str]:
         return ["this tenant source is a read-only recording; writes need a live or fixture tenant"]
     try:
         suggestion = ctx.store.get_suggestion(str(arguments.get("suggestion_id", "")))
+        owner = ctx.store.suggestion_tenant_id(suggestion["id"]), ctx.store.suggestion_agent(suggestion["id"])
     except UsageError as exc:  # the guard must not raise: a refusal is the tool result
         return [str(exc)]
+    # The store may hold several tenants' suggestions: a model must not carry one tenant's policy into another,
+    # nor act on one an administrator dismissed, snoozed or already applied.
+    if owner != (ctx.tenant_id, ctx.agent):
+        return [f"suggestion {suggestion['id']} was not made by this agent for this tenant"]
+    if suggestion.get("status") not in CREATABLE:
+        return [f"suggestion {suggestion['id']} is {suggestion.get('status')}: only open or reviewed suggestions "
+                "may be created"]
     if suggestion.get("kind") != "new_policy" or not isinstance(suggestion.get("policy"), dict):
         return [(f"suggestion {suggestion['id']} is a {suggestion.get('kind')}: only new_policy suggestions create a "
                  "policy; changes to existing policies are applied by an administrator")]

@@ -32,6 +32,7 @@ from msgraph.graph_request_adapter import options as GRAPH_DEFAULT_OPTIONS
 from msgraph_core import GraphClientFactory
 
 from entra_agents.errors import TenantReadError
+from entra_agents.graph.scrub import may_hold_token, redact_tokens
 
 JSON = dict[str, Any]
 GRAPH_SCOPES = ["https://graph.microsoft.com/.default"]
@@ -318,8 +319,14 @@ async def _send(client: GraphServiceClient, method: Method, url: str, body: Mapp
         raise
     if not raw:
         return {}
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    if may_hold_token(text):
+        # Tenant data is untrusted: a token pasted into a display name must not ride into answers,
+        # suggestions, traces or reports (safety rule 5). Tokens hold no JSON-escaped characters, so the raw
+        # text can be redacted before parsing, at C speed, instead of walking millions of parsed strings.
+        text = redact_tokens(text)
     try:
-        data = json.loads(raw)
+        data = json.loads(text)
     except ValueError:
         raise BrokenResponseError(f"Graph returned a body that is not JSON for {method.value} {shown}") from None
     if not isinstance(data, dict):

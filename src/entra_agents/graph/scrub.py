@@ -193,6 +193,23 @@ def redact_tokens(text: str) -> str:
     return BEARER.sub(BEARER_PLACEHOLDER, JWT.sub(REDACTED, text))
 
 
+def redact_tree(value: Any) -> Any:
+    """A copy of ``value`` (JSON-like) with tokens redacted in every string, keys included. For what the store
+    keeps: trace events, findings, suggestions."""
+    if isinstance(value, str):
+        return redact_tokens(value) if may_hold_token(value) else value
+    if isinstance(value, dict):
+        return {redact_tree(k): redact_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_tree(v) for v in value]
+    return value
+
+
+def may_hold_token(text: str) -> bool:
+    """A cheap test before the regular expressions: most texts hold neither a JWT header nor "bearer"."""
+    return "eyJ" in text or "earer" in text or "EARER" in text
+
+
 def _parse_json(text: str) -> Any:
     stripped = text.lstrip()
     if not stripped.startswith(("{", "[")):

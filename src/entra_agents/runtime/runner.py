@@ -14,6 +14,7 @@ from typing import Any
 
 from entra_agents.agent_config.run_setup import RunSetup, check_overrides, prepare
 from entra_agents.errors import ContentError
+from entra_agents.graph.scrub import redact_tokens
 from entra_agents.runtime.agent import run_agent_skill
 from entra_agents.runtime.context import SkillContext, Tracer
 from entra_agents.runtime.filters import ModelObserver
@@ -125,7 +126,7 @@ async def run_agent(catalog: Any, agent_name: str, *, connection: Any, store: An
         for item in _capped(items, setup, tracer, usage):
             outcome = await run_agent_skill(catalog, process, _inputs(process, inputs, item), ctx=ctx,
                                             service=service, choice=choice, observer=observer)
-            answers.append(outcome.answer)
+            answers.append(redact_tokens(outcome.answer))  # printed as is: never a token (rule 5)
             usage["items"] += 1
             tokens.add(outcome.tokens)
             usage["failedItems"] += outcome.status != "succeeded"

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from entra_agents.errors import UsageError
+from entra_agents.graph.scrub import redact_tree
 from entra_agents.store.tables import Base, FindingRow, RunRow, SuggestionRow, TraceRow
 
 
@@ -74,7 +75,7 @@ class Store:
             row = s.get(RunRow, run_id)
             if row is None:
                 raise UsageError(f"run {run_id}: not found")
-            row.status, row.usage, row.error, row.finished = status, usage, error, now()
+            row.status, row.usage, row.error, row.finished = status, usage, _clean(error), now()
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         with self._session() as s:
@@ -95,7 +96,7 @@ class Store:
             last = s.scalars(select(TraceRow.seq).where(TraceRow.run_id == run_id)
                              .order_by(TraceRow.seq.desc()).limit(1)).first()
             seq = (last or 0) + 1
-            s.add(TraceRow(run_id=run_id, seq=seq, kind=kind, at=now(), data=data))
+            s.add(TraceRow(run_id=run_id, seq=seq, kind=kind, at=now(), data=_clean(data)))
             return seq
 
     def trace(self, run_id: str) -> list[dict[str, Any]]:
@@ -106,7 +107,7 @@ class Store:
     # findings ---------------------------------------------------------------------------------------
     def add_findings(self, run_id: str, findings: list[dict[str, Any]]) -> None:
         with self._session() as s:
-            s.add_all(FindingRow(run_id=run_id, check=f["check"], status=f["status"], data=f) for f in findings)
+            s.add_all(FindingRow(run_id=run_id, check=f["check"], status=f["status"], data=_clean(f)) for f in findings)
 
     def findings(self, run_id: str) -> list[dict[str, Any]]:
         with self._session() as s:
@@ -117,7 +118,7 @@ class Store:
     def add_suggestion(self, *, tenant_id: str, agent: str, run_id: str, suggestion: dict[str, Any]) -> dict[str, Any]:
         """Store a new suggestion; if its fingerprint is already known for the tenant, return the stored one."""
         created = now()
-        doc = {**suggestion, "id": str(uuid.uuid4()), "status": "open", "runId": run_id, "created": iso(created)}
+        doc = _clean({**suggestion, "id": str(uuid.uuid4()), "status": "open", "runId": run_id, "created": iso(created)})
         try:
             with self._session() as s:
                 s.add(SuggestionRow(id=doc["id"], tenant_id=tenant_id, fingerprint=doc["fingerprint"], agent=agent,
@@ -155,7 +156,7 @@ class Store:
         with self._session() as s:
             row = _one_suggestion(s, suggestion_id, lock=True)
             at = self.clock()
-            doc = change(_effective_json(row, at), at)
+            doc = _clean(change(_effective_json(row, at), at))
             row.data = {k: v for k, v in doc.items() if k != "status"} | {"status": doc["status"]}
             row.status = doc["status"]
             return _suggestion_json(row)
@@ -182,9 +183,15 @@ class Store:
             row = s.get(SuggestionRow, suggestion_id)
             if row is None:
                 raise UsageError(f"suggestion {suggestion_id}: not found")
-            row.data = {**row.data, **changes}
+            row.data = _clean({**row.data, **changes})
             row.status = row.data.get("status", row.status)
             return _suggestion_json(row)
+
+
+def _clean(value: Any) -> Any:
+    """What the store keeps never holds a token (safety rule 5): a model may echo one it was shown or invented,
+    and tenant data read before the loader redacted it (an older recording) may carry one."""
+    return redact_tree(value)
 
 
 def _run_json(row: RunRow) -> dict[str, Any]:
