@@ -1,6 +1,6 @@
 """One chat eval case -> an ``Outcome`` for the harness's scorers, plus the chat-specific verdict.
 
-A case (evals/chat/chat-suite.yaml) names a recorded tenant, a ``question``, optionally ``agentRun`` (an agent run
+A case (evals/chat/suite.yaml) names a recorded tenant, a ``question``, optionally ``agentRun`` (an agent run
 first, so there are suggestions to talk about) and ``before`` (earlier questions of the same conversation), and
 expects ``tools`` (the skills called for the question, in order) and ``facts`` (strings the answer must hold:
 names, ids, counts). Each case runs in a fresh data directory, like the harness's agent target.
@@ -9,31 +9,30 @@ names, ids, counts). Each case runs in a fresh data directory, like the harness'
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from entra_agents.evals.model import JSON, Outcome
 
 
-async def run_chat_case(case: JSON, suite_dir: Path, model: str, catalog: Any) -> Outcome:
+async def run_chat_case(case: JSON, model: str, catalog: Any) -> Outcome:
     from entra_agents.chat.session import ChatSession
-    from entra_agents.evals.targets.agent import _home, _tool_results
+    from entra_agents.evals.targets.agent import captured_tool_results, eval_home
     from entra_agents.graph.sources import open_tenant
     from entra_agents.runtime.models.providers import choose
     from entra_agents.runtime.runner import run_agent
     from entra_agents.store import Store
 
     outcome = Outcome()
-    with tempfile.TemporaryDirectory() as home, _home(home):
+    with tempfile.TemporaryDirectory() as home, eval_home(home):
         store = Store()
-        async with open_tenant(str(suite_dir / case["tenant"])) as connection:
+        async with open_tenant(case["tenantSpec"]) as connection:
             outcome.snapshot = await connection.snapshot()
             if case.get("agentRun"):
                 await run_agent(catalog, case["agentRun"], connection=connection, store=store, choice=choose("offline"))
             session = ChatSession(catalog, connection, store, choose(case.get("model") or model))
             for earlier in case.get("before") or []:
                 await session.ask(earlier)
-            with _tool_results() as results:
+            with captured_tool_results() as results:
                 turn = await session.ask(case["question"])
         outcome.run = store.get_run(turn.run_id)
         outcome.trace = store.trace(turn.run_id)

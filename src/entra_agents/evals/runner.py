@@ -99,12 +99,13 @@ async def _run_all(suite: Suite, cases: list[JSON], model: str | None) -> list[O
     from entra_agents.evals.targets import run_case
 
     catalog = None
-    if suite.target == "agent":
+    if suite.target in ("agent", "chat"):
         from entra_agents.cli.plugins import load
         from entra_agents.runtime.models.providers import choose
 
         catalog = load()
-        catalog.agent(suite.agent or "")  # an unknown agent is the suite's mistake: say so once, before running
+        if suite.target == "agent":
+            catalog.agent(suite.agent or "")  # an unknown agent is the suite's mistake: say so once, before running
         for case in cases:
             choose(case_model(case, model))
     # One case at a time: each sets its own ENTRA_AGENTS_HOME, and timings stay comparable.

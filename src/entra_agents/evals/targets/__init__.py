@@ -18,12 +18,13 @@ TARGETS = ("agent", "analysis", "chat")
 
 async def run_case(target: str, agent: str | None, case: JSON, model: str, catalog: Any = None) -> Outcome:
     """Run one case; a failure of the run itself is an ``Outcome`` with ``error`` (scored, never raised)."""
-    if target == "chat":
-        raise UsageError("target `chat` is declared by the suite format but not built yet (the chat agent is "
-                         "issue 8); use target `agent` or `analysis`")
     started = time.perf_counter()
     try:
-        if target == "agent":
+        if target == "chat":
+            from entra_agents.chat.evaluate import run_chat_case
+
+            outcome = await run_chat_case(case, model, catalog)
+        elif target == "agent":
             from entra_agents.evals.targets.agent import run_agent_case
 
             outcome = await run_agent_case(agent or "", case, model, catalog)

@@ -26,8 +26,8 @@ async def run_agent_case(agent: str, case: JSON, model: str, catalog: Any) -> Ou
     from entra_agents.runtime.runner import run_agent
     from entra_agents.store import Store
 
-    with tempfile.TemporaryDirectory(prefix="entra-agents-eval-") as home, _home(home), \
-            _tool_results() as results:
+    with tempfile.TemporaryDirectory(prefix="entra-agents-eval-") as home, eval_home(home), \
+            captured_tool_results() as results:
         store = Store(f"sqlite:///{home}/store.db")
         outcome = Outcome()
         async with open_tenant(case["tenantSpec"]) as connection:
@@ -51,7 +51,7 @@ async def run_agent_case(agent: str, case: JSON, model: str, catalog: Any) -> Ou
 
 
 @contextmanager
-def _home(path: str) -> Iterator[None]:
+def eval_home(path: str) -> Iterator[None]:
     """``ENTRA_AGENTS_HOME`` for the duration of one case (agent configuration is read from there)."""
     before = os.environ.get(HOME_ENV)
     os.environ[HOME_ENV] = path
@@ -65,7 +65,7 @@ def _home(path: str) -> Iterator[None]:
 
 
 @contextmanager
-def _tool_results() -> Iterator[list[str]]:
+def captured_tool_results() -> Iterator[list[str]]:
     """Every tool result the model was sent, in full.
 
     The trace keeps a digest of each result (the store must not grow with the tenant), but grounding needs the
