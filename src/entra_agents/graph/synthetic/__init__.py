@@ -26,7 +26,7 @@ from .base import MIN_USERS, build_directory
 from .manifest import CHECKS, build_manifest
 from .mutators import MUTATORS, Mutator, resolve
 from .policies import build_policies
-from .reviews import build_access_reviews
+from .reviews import build_access_reviews, review_groups
 from .scale import Scale, add_groups, add_policies, add_service_principals
 from .state import EPOCH, JSON, Tenant, iso
 
@@ -58,7 +58,8 @@ def generate(users: int, seed: int = 0, mutators: Sequence[str] = (), *, groups:
     build_policies(t)
     effects = [mutator.apply(t) for mutator in applied]
     if scale.groups is not None:
-        add_groups(t, scale.groups)
+        # the access reviews add their own groups later; the knob is the tenant's total
+        add_groups(t, scale.groups - review_groups(review_decisions))
     if scale.service_principals is not None:
         add_service_principals(t, scale.service_principals)
     if scale.policies is not None:

@@ -32,6 +32,11 @@ from .reviews_truth import judge, record
 from .state import CONDITIONAL_ACCESS_ADMINISTRATOR, EPOCH, JSON, Tenant, iso
 
 
+def review_groups(review_decisions: int | None) -> int:
+    """Groups the access reviews add (the multi-stage review's, and the large review's when asked for)."""
+    return 1 + (review_decisions is not None)
+
+
 def build_access_reviews(t: Tenant, review_decisions: int | None = None) -> None:
     sales_head = t.department_members["Sales"][0]
     security = t.role_holders[CONDITIONAL_ACCESS_ADMINISTRATOR][0]
