@@ -156,12 +156,14 @@ def _inside(suite: Suite, relative: str, field_name: str) -> Path:
 
 
 def _truth(suite: Suite, expect: JSON, where: str) -> JSON:
-    """``{findings: {check: {status, affected}} | None, suggestions: [...] | None, source}``.
+    """``{findings: {check: {status, affected}} | None, suggestions: [...] | None, accessDecisions: [...] | None,
+    source}``.
 
     A manifest's expectations are used as they are (they are not copied into the suite); inline ``findings``
     replace the manifest's entry for those checks, inline ``suggestions`` replace its list (both justified)."""
     findings: JSON | None = None
     suggestions: list[JSON] | None = None
+    decisions: list[JSON] | None = None
     source = "inline"
     if expect.get("manifest"):
         path = _inside(suite, expect["manifest"], f"{where}.manifest")
@@ -170,11 +172,13 @@ def _truth(suite: Suite, expect: JSON, where: str) -> JSON:
             raise ContentError(path, "expected", "this manifest vouches for no findings (a scaled tenant)",
                                "generate the tenant without scale knobs, or write the expectations inline")
         findings, suggestions = dict(manifest["expected"]), list(manifest.get("expectedSuggestions") or [])
+        decisions = manifest.get("expectedAccessDecisions")
         source = expect["manifest"]
     if expect.get("findings"):
         findings = {**(findings or {}), **expect["findings"]}
         source += " + hand-written findings" if source != "inline" else ""
     if "suggestions" in expect:
         suggestions = list(expect["suggestions"])
-    return {"findings": findings, "suggestions": suggestions, "safety": expect.get("safety"), "source": source,
+    return {"findings": findings, "suggestions": suggestions, "accessDecisions": decisions,
+            "safety": expect.get("safety"), "source": source,
             "justification": expect.get("justification")}

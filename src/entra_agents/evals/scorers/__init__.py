@@ -1,4 +1,4 @@
-"""Scorers, one module each: findings, suggestions, safety, grounding, cost, latency, chat.
+"""Scorers, one module each: findings, suggestions, safety, grounding, cost, latency, chat, decisions (access review recommendations).
 
 The registry maps a name to its module, imported only when a suite asks for it (the safety scorer is written
 separately; until its module exists a suite naming it gets "unknown scorer safety"). A module provides a class
@@ -19,7 +19,7 @@ from entra_agents.errors import UsageError
 from entra_agents.evals.model import JSON, Score, Scorer
 
 MODULES = {name: f"entra_agents.evals.scorers.{name}"
-           for name in ("findings", "suggestions", "safety", "grounding", "cost", "latency", "chat")}
+           for name in ("findings", "suggestions", "safety", "grounding", "cost", "latency", "chat", "decisions")}
 
 
 def get_scorer(name: str, options: JSON | None = None) -> Scorer:
