@@ -93,10 +93,10 @@ def test_list_and_an_llm_suite_skipped_visibly(suite: Path, tmp_path: Path, monk
     assert code == 0 and "SKIPPED: suite needs-llm needs a real model" in stdout and "OPENAI_API_KEY not set" in stdout
 
 
-def test_chat_target_is_declared_but_not_built(suite: Path, tmp_path: Path) -> None:
+def test_a_chat_case_needs_a_question(suite: Path, tmp_path: Path) -> None:
     data = yaml.safe_load((suite / "suite.yaml").read_text())
     data["target"] = "chat"
     (tmp_path / "suite.yaml").write_text(yaml.safe_dump(data))
     (tmp_path / "fixtures").symlink_to(suite / "fixtures")
     code, _, err = cli("eval", "run", str(tmp_path))
-    assert code == 2 and "not built yet (the chat agent is issue 8)" in err
+    assert code == 2 and "cases[0].question: a chat case needs the question to ask" in err

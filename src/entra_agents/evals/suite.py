@@ -107,6 +107,11 @@ def load_suite(spec: str | os.PathLike[str]) -> Suite:
     validate_suite(data, str(file))
     if data["target"] == "agent" and not data.get("agent"):
         raise ContentError(file, "agent", "target `agent` needs the agent to run", "add `agent: ca-optimizer`")
+    if data["target"] == "chat":
+        unasked = next((n for n, c in enumerate(data["cases"]) if not c.get("question")), None)
+        if unasked is not None:
+            raise ContentError(file, f"cases[{unasked}].question", "a chat case needs the question to ask",
+                               "add `question: which users are not protected by MFA?`")
     ids = [c["id"] for c in data["cases"]]
     duplicate = next((i for i in ids if ids.count(i) > 1), None)
     if duplicate:
