@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from entra_agents.graph.snapshot import TenantSnapshot
+from entra_agents.timestamps import graph_time
 
 JSON = dict[str, Any]
 INVITE_ACTIVITY = "invite external user"
@@ -19,13 +20,7 @@ BROAD_GROUP_SHARE = 0.5
 _PACKAGE_ID = re.compile(r"accessPackageId\s+eq\s+'([^']+)'", re.IGNORECASE)
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+parse_time = graph_time  # the name the access review modules import
 
 
 @dataclass

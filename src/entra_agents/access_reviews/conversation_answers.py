@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from entra_agents.access_reviews.conversation_pending import RUN_HINT, Pending
+from entra_agents.timestamps import graph_time
 
 HELP = """Ask about your decisions, or decide:
   show recommendations            the list, with the agent's recommendation for each
@@ -193,7 +194,7 @@ def _match(q: Question, item: Pending, now: datetime) -> tuple[list[str] | None,
         if signal is None or signal.get("missing"):
             return None, ("no sign-in data: no recommendation yet" if item.suggestion is None
                           else f"lastSignIn signal missing (source {signal.get('source') if signal else 'none'})")
-        last = _parse(signal.get("value"))
+        last = graph_time(signal.get("value"))
         cutoff = now - timedelta(days=q.inactive_days)
         if last is not None and last >= cutoff:
             return None, None
@@ -208,12 +209,3 @@ def _describe(q: Question) -> str:
                              (f"recommended {q.recommended}", bool(q.recommended)), ("not decided", q.undecided)) if on]
     return ", ".join(parts)
 
-
-def _parse(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from entra_agents.agent_config.settings import MONITOR_KINDS
 from entra_agents.graph.snapshot import JSON, TenantSnapshot
+from entra_agents.timestamps import graph_time
 
 ObjectKind = Literal["user", "application", "servicePrincipal", "agentIdentity"]
 WINDOW_HOURS = 24
@@ -83,16 +84,6 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _sp_kind(sp: JSON) -> ObjectKind:
     return "agentIdentity" if str(sp.get("@odata.type", "")).lower() == AGENT_IDENTITY_TYPE.lower() \
         else "servicePrincipal"
@@ -123,13 +114,13 @@ def new_objects(snapshot: TenantSnapshot, as_of: datetime, kinds: tuple[str, ...
         found[object_id] = (min(earliest, when), sources | {source})
 
     for object_id, (_, obj) in directory.items():
-        note(object_id, _when(obj.get("createdDateTime")), "createdDateTime")
+        note(object_id, graph_time(obj.get("createdDateTime")), "createdDateTime")
     for audit in snapshot.directory_audits:
         kind = _AUDITS.get(str(audit.get("activityDisplayName", "")).lower())
         if kind is None or str(audit.get("result", "")).lower() != "success":
             continue
         for target in audit.get("targetResources") or []:
-            note(str(target.get("id")), _when(audit.get("activityDateTime")), "directoryAudit")
+            note(str(target.get("id")), graph_time(audit.get("activityDateTime")), "directoryAudit")
     objects = sorted((_object(object_id, directory[object_id], when, sources)
                       for object_id, (when, sources) in found.items()), key=lambda o: (o.created, o.id))
     problems = tuple(f"{name}: {why}" for name, why in snapshot.failed.items()

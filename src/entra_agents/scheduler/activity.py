@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from entra_agents.errors import UsageError
+from entra_agents.timestamps import graph_time
 
 AUDITS_PATH = "/auditLogs/directoryAudits"
 
@@ -45,7 +46,7 @@ class ActivityRule:
         return [a for a in audits if self._qualifies(a, since)]
 
     def _qualifies(self, audit: dict[str, Any], since: datetime) -> bool:
-        when = _parse_time(audit.get("activityDateTime"))
+        when = graph_time(audit.get("activityDateTime"))
         return (when is not None and when > since
                 and str(audit.get("category", "")).lower() == self.category.lower()
                 and str(audit.get("activityDisplayName", "")).lower() in self.activities
@@ -128,12 +129,3 @@ def _state_of(raw: Any) -> str | None:
 def _graph_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

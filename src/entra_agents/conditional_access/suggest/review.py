@@ -26,12 +26,13 @@ else ``medium``.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from entra_agents.timestamps import graph_time
 
 from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
@@ -48,16 +49,6 @@ METRICS: dict[str, frozenset[str]] = {
     "failure": _FAILURE, "success": _SUCCESS, "applied": _FAILURE | _SUCCESS | {"reportOnlyInterrupted"},
 }
 _VERBS = {"failure": "failed", "success": "succeeded", "applied": "applied"}
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
-def _time(value: Any) -> datetime | None:
-    """Graph's createdDateTime (``Z``, up to seven fractional digits; UTC when no offset); None when unreadable."""
-    try:
-        when = datetime.fromisoformat(_FRACTION.sub(r"\1", str(value)))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -77,7 +68,7 @@ class Windows:
 
 
 def _dated(snapshot: TenantSnapshot) -> list[tuple[datetime, Mapping[str, Any]]]:
-    return [(when, s) for s in snapshot.sign_ins if (when := _time(s.get("createdDateTime"))) is not None]
+    return [(when, s) for s in snapshot.sign_ins if (when := graph_time(s.get("createdDateTime"))) is not None]
 
 
 def _windows(dated: Sequence[tuple[datetime, Mapping[str, Any]]]) -> Windows:
