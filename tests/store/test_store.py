@@ -83,3 +83,31 @@ def test_snooze_ends_when_the_clock_passes_it(tmp_path) -> None:
     assert store.get_suggestion(sid)["status"] == "open"
     assert [s["id"] for s in store.list_suggestions(status="open")] == [sid]
     assert store.suggestion_by_fingerprint("t1", "fp")["status"] == "open"  # still known to the agent
+
+
+def test_a_database_created_by_another_process_at_the_same_moment_is_fine(tmp_path, monkeypatch) -> None:
+    """Two schedulers opening a new database at once: one creates the tables between the other's check and its
+    CREATE TABLE; the loser sees "already exists" and must simply go on."""
+    from sqlalchemy.exc import OperationalError
+
+    from entra_agents.store.tables import Base
+
+    real = Base.metadata.create_all
+    calls = []
+
+    def racing(bind, **kwargs):
+        calls.append(bind)
+        real(bind, **kwargs)  # the other process wins
+        if len(calls) == 1:
+            raise OperationalError("CREATE TABLE runs", {}, Exception("table runs already exists"))
+
+    monkeypatch.setattr(Base.metadata, "create_all", racing)
+    store = Store(f"sqlite:///{tmp_path}/new.db")
+    assert store.list_runs() == [] and len(calls) == 2
+
+    def broken(bind, **kwargs):
+        raise OperationalError("CREATE TABLE runs", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(Base.metadata, "create_all", broken)
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        Store(f"sqlite:///{tmp_path}/other.db")
