@@ -142,10 +142,11 @@ def submit_recommendations(
         ctx.tracer.event("warning", message=f"{len(drafted)} decision(s) on {page} had no justification from the "
                                             "model; the engine's template was used")
     counts = {"Approve": 0, "Deny": 0, "NoInfoAvailable": 0}
+    suggestions = []
     for decision_id, (fingerprint, rec) in by_id.items():
         text = str(justifications.get(decision_id) or rec.draft()).strip()
-        ctx.store.add_suggestion(tenant_id=ctx.tenant_id, agent=ctx.agent, run_id=ctx.run_id,
-                                 suggestion=rec.to_suggestion(fingerprint, text))
+        suggestions.append(rec.to_suggestion(fingerprint, text))
         counts[rec.recommendation] += 1
+    ctx.store.add_suggestions(tenant_id=ctx.tenant_id, agent=ctx.agent, run_id=ctx.run_id, suggestions=suggestions)
     ctx.tracer.event("suggestion", suggestionKind="access_decision", page=page, count=len(by_id), **counts)
     return {"page": page, "stored": len(by_id), **counts}

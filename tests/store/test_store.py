@@ -111,3 +111,16 @@ def test_a_database_created_by_another_process_at_the_same_moment_is_fine(tmp_pa
     monkeypatch.setattr(Base.metadata, "create_all", broken)
     with pytest.raises(OperationalError, match="disk I/O error"):
         Store(f"sqlite:///{tmp_path}/other.db")
+
+
+def test_many_suggestions_in_one_transaction_and_known_ones_kept(tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path}/s.db")
+    run = store.create_run(agent="access-review", tenant_id="t1", tenant_name="T", tenant_source="demo",
+                           model="offline")
+    page = [{"fingerprint": f"fp{i}", "kind": "access_decision", "title": f"decision {i}"} for i in range(3)]
+    stored = store.add_suggestions(tenant_id="t1", agent="access-review", run_id=run, suggestions=page)
+    assert [d["fingerprint"] for d in stored] == ["fp0", "fp1", "fp2"]
+    again = store.add_suggestions(tenant_id="t1", agent="access-review", run_id=run,
+                                  suggestions=[*page[:1], {"fingerprint": "fp3", "kind": "access_decision"}])
+    assert again[0]["id"] == stored[0]["id"] and again[1]["fingerprint"] == "fp3"
+    assert len(store.list_suggestions(tenant_id="t1")) == 4

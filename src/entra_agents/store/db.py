@@ -136,6 +136,23 @@ class Store:
             return existing
         return doc
 
+    def add_suggestions(self, *, tenant_id: str, agent: str, run_id: str,
+                        suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store many new suggestions in one transaction (an access review page: SQLite commits one at a time
+        cost seconds per thousand). If any fingerprint is already known, they are stored one by one instead, each
+        returning the stored one as ``add_suggestion`` does."""
+        created = now()
+        docs = [_clean({**suggestion, "id": str(uuid.uuid4()), "status": "open", "runId": run_id,
+                        "created": iso(created)}) for suggestion in suggestions]
+        try:
+            with self._session() as s:
+                s.add_all(SuggestionRow(id=d["id"], tenant_id=tenant_id, fingerprint=d["fingerprint"], agent=agent,
+                                        status="open", run_id=run_id, created=created, data=d) for d in docs)
+        except IntegrityError:
+            return [self.add_suggestion(tenant_id=tenant_id, agent=agent, run_id=run_id, suggestion=suggestion)
+                    for suggestion in suggestions]
+        return docs
+
     def suggestion_by_fingerprint(self, tenant_id: str, fingerprint: str) -> dict[str, Any] | None:
         with self._session() as s:
             row = s.scalars(select(SuggestionRow).where(SuggestionRow.tenant_id == tenant_id,
