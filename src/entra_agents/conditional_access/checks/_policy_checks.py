@@ -15,12 +15,25 @@ from typing import Any
 
 from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
-from ..coverage import ALL_PLATFORMS, PrincipalClass, TenantModel, location_grid, principal_classes, scenario_grid
+from ..coverage import (
+    ALL_PLATFORMS,
+    PrincipalClass,
+    TenantModel,
+    location_grid,
+    principal_classes,
+    scenario_grid,
+)
 from ..coverage_index import ContextIndex, applies_when_conditions_match, bits_of
-from ..evaluator import Outcome, SignInContext, client_can_satisfy, match_context, match_users
+from ..evaluator import (
+    Outcome,
+    SignInContext,
+    client_can_satisfy,
+    match_context,
+    match_users,
+)
 from ..findings import Affected, Finding, Status
 from ..policy import AuthFlow, ClientApp, Control, GrantControls, Policy, UserCondition
-from ._common import CheckMetadata, make_finding
+from ._common import CheckMetadata, dependency_error, make_finding
 
 POLICY_INPUTS = ("conditionalAccessPolicies",)
 DIRECTORY_INPUTS = ("users", "groups", "directoryRoles", "conditionalAccessPolicies")
@@ -324,6 +337,16 @@ def uncompensated(model: TenantModel, policy: Policy, widened: Policy, classes: 
 
 
 # findings ------------------------------------------------------------------------------------------------
+
+
+def prepare_policies(meta: CheckMetadata, snapshot: TenantSnapshot, config: AnalysisConfig | None,
+                     no_policy_status: Status = Status.NOT_APPLICABLE) -> TenantModel | Finding:
+    """The tenant model, or the finding that ends a policy check before it starts: an input that could not be
+    read (``error``), or a tenant with no policies at all (``no_policies``)."""
+    if (error := dependency_error(meta, snapshot)) is not None:
+        return error
+    model = model_of(snapshot, config)
+    return model if model.policies else no_policies(meta, no_policy_status)
 
 
 def no_policies(meta: CheckMetadata, status: Status = Status.NOT_APPLICABLE) -> Finding:

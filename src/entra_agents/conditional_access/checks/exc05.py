@@ -8,10 +8,10 @@ from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
 from ..coverage import principal_classes
 from ..findings import Finding, Severity, Status
-from ._common import CheckMetadata, dependency_error, make_finding
+from ._common import CheckMetadata, make_finding
 from ._policy_checks import (
-    DIRECTORY_INPUTS, SAMPLE, affected, excluded_users, model_of, no_policies, ref, responsible_exclusions,
-    shared_full_grid, uncompensated, without_user_exclusions,
+    DIRECTORY_INPUTS, SAMPLE, affected, excluded_users, prepare_policies, ref, responsible_exclusions, shared_full_grid,
+    uncompensated, without_user_exclusions,
 )
 
 METADATA = CheckMetadata(
@@ -39,11 +39,9 @@ METADATA = CheckMetadata(
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     grid = shared_full_grid(model)
     evidence: list[dict[str, Any]] = []
     users: set[str] = set()

@@ -6,8 +6,8 @@ from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
 from ..findings import Finding, Severity, Status
 from ..principals import DIRECTORY_SYNCHRONIZATION_ACCOUNTS
-from ._common import CheckMetadata, dependency_error, make_finding
-from ._policy_checks import DIRECTORY_INPUTS, SAMPLE, affected, by_design, is_baseline, model_of, no_policies, ref
+from ._common import CheckMetadata, make_finding
+from ._policy_checks import DIRECTORY_INPUTS, SAMPLE, affected, by_design, is_baseline, prepare_policies, ref
 
 METADATA = CheckMetadata(
     id="EXC-07",
@@ -29,11 +29,9 @@ METADATA = CheckMetadata(
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     d, skip = model.directory, by_design(model)
     evidence, users, roles = [], set(), set()
     for policy in (p for p in model.live_policies if is_baseline(p)):

@@ -7,9 +7,9 @@ from typing import Any
 from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
 from ..findings import Finding, Severity, Status
-from ._common import CheckMetadata, dependency_error, make_finding
+from ._common import CheckMetadata, make_finding
 from ._policy_checks import (
-    DIRECTORY_INPUTS, SAMPLE, affected, excluded_users, is_baseline, model_of, no_policies, ref, requires_mfa,
+    DIRECTORY_INPUTS, SAMPLE, affected, excluded_users, is_baseline, prepare_policies, ref, requires_mfa,
 )
 
 METADATA = CheckMetadata(
@@ -43,11 +43,9 @@ def _guest_exclusion(policy: Any) -> dict[str, Any] | None:
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     d = model.directory
     guests = [u for u in d.enabled_users() if d.is_guest(u)]
     evidence, users = [], set()

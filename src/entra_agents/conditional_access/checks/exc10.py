@@ -5,9 +5,9 @@ from __future__ import annotations
 from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
 from ..findings import Finding, Severity, Status
-from ._common import CheckMetadata, dependency_error, make_finding
+from ._common import CheckMetadata, make_finding
 from ._policy_checks import (
-    LOW_PRIVILEGE_SCOPE_NOTE, POLICY_INPUTS, affected, model_of, no_policies, ref, requires_mfa, targets_all_resources,
+    LOW_PRIVILEGE_SCOPE_NOTE, POLICY_INPUTS, affected, prepare_policies, ref, requires_mfa, targets_all_resources,
 )
 
 METADATA = CheckMetadata(
@@ -30,11 +30,9 @@ METADATA = CheckMetadata(
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     evidence = []
     for policy in model.live_policies:
         apps = policy.conditions.applications

@@ -14,9 +14,9 @@ from ..coverage import ALL_PLATFORMS, PrincipalClass, principal_classes, scenari
 from ..evaluator import LocationContext
 from ..findings import Finding, Severity, Status
 from ..policy import ClientApp, Policy
-from ._common import CheckMetadata, dependency_error, make_finding
+from ._common import CheckMetadata, make_finding
 from ._policy_checks import (
-    DIRECTORY_INPUTS, SAMPLE, affected, model_of, no_policies, ref, requires_mfa, scoped_classes, uncompensated,
+    DIRECTORY_INPUTS, SAMPLE, affected, prepare_policies, ref, requires_mfa, scoped_classes, uncompensated,
 )
 
 METADATA = CheckMetadata(
@@ -66,11 +66,9 @@ def _locations(snapshot: TenantSnapshot) -> tuple[LocationContext, ...]:
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     classes: tuple[PrincipalClass, ...] | None = None  # computed once, only if some policy needs it
     grid = scenario_grid((ClientApp.BROWSER, ClientApp.MOBILE_DESKTOP), platforms=ALL_PLATFORMS,
                          locations=_locations(snapshot))

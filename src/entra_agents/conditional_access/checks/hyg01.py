@@ -11,10 +11,9 @@ from ..config import AnalysisConfig
 from ..coverage import PrincipalClass, TenantModel, principal_classes
 from ..findings import Finding, Severity, Status
 from ..policy import Policy
-from ._common import CheckMetadata, dependency_error, make_finding
+from ._common import CheckMetadata, make_finding
 from ._policy_checks import (
-    DIRECTORY_INPUTS, SAMPLE, affected, model_of, no_policies, ref, scoped_classes, shared_full_grid,
-    uncompensated,
+    DIRECTORY_INPUTS, SAMPLE, affected, prepare_policies, ref, scoped_classes, shared_full_grid, uncompensated,
 )
 
 METADATA = CheckMetadata(
@@ -66,11 +65,9 @@ def _not_enforced_elsewhere(model: TenantModel, grid: Sequence[Any], policy: Pol
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA, Status.REVIEW)
+    model = prepare_policies(METADATA, snapshot, config, Status.REVIEW)
+    if isinstance(model, Finding):
+        return model
     states = Counter(p.state.value for p in model.policies)
     inventory = {"kind": "stateInventory", "counts": dict(sorted(states.items())),
                  "policies": [ref(p) for p in model.policies]}

@@ -9,8 +9,8 @@ from ..config import AnalysisConfig
 from ..coverage import TenantModel
 from ..findings import Finding, Severity, Status
 from ..policy import Policy
-from ._common import CheckMetadata, dependency_error, make_finding
-from ._policy_checks import DIRECTORY_INPUTS, affected, group_members, model_of, no_policies, ref
+from ._common import CheckMetadata, make_finding
+from ._policy_checks import DIRECTORY_INPUTS, affected, group_members, prepare_policies, ref
 
 METADATA = CheckMetadata(
     id="HYG-03",
@@ -61,11 +61,9 @@ def _resolve(model: TenantModel, policy: Policy) -> tuple[list[str], list[dict[s
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     raws = {str(r.get("id", "")).lower(): r for r in snapshot.conditional_access_policies}
     evidence, groups = [], set()
     for policy in model.live_policies:

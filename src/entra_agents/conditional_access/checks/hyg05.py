@@ -9,8 +9,8 @@ from ..config import AnalysisConfig
 from ..evaluator import OFFICE365_APPS
 from ..findings import Finding, Severity, Status
 from ..policy import Policy
-from ._common import CheckMetadata, dependency_error, make_finding
-from ._policy_checks import DIRECTORY_INPUTS, affected, model_of, no_policies, ref
+from ._common import CheckMetadata, make_finding
+from ._policy_checks import DIRECTORY_INPUTS, affected, prepare_policies, ref
 
 METADATA = CheckMetadata(
     id="HYG-05",
@@ -59,11 +59,9 @@ def _missing(policy: Policy, name: str, ids: frozenset[str], known: set[str] | f
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     users = {u for u in (str(x.get("id", "")).lower() for x in snapshot.users) if u}
     groups = {g for g in (str(x.get("id", "")).lower() for x in snapshot.groups) if g}
     roles = {str(r.get("roleTemplateId", "")).lower() for r in snapshot.directory_roles} | KNOWN_ROLE_TEMPLATES

@@ -10,8 +10,8 @@ from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
 from ..findings import Finding, Severity, Status
 from ..policy import Conditions, Policy
-from ._common import CheckMetadata, dependency_error, make_finding
-from ._policy_checks import POLICY_INPUTS, affected, model_of, no_policies, ref
+from ._common import CheckMetadata, make_finding
+from ._policy_checks import POLICY_INPUTS, affected, prepare_policies, ref
 from .hyg01 import control_kinds
 
 METADATA = CheckMetadata(
@@ -64,11 +64,9 @@ def shadows(block: Policy, other: Policy) -> bool:
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     live = model.live_policies
     groups: dict[tuple[Conditions, str], list[Policy]] = defaultdict(list)
     for p in live:

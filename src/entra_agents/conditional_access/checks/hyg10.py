@@ -5,8 +5,8 @@ from __future__ import annotations
 from ...graph.snapshot import TenantSnapshot
 from ..config import AnalysisConfig
 from ..findings import Finding, Severity, Status
-from ._common import CheckMetadata, dependency_error, make_finding
-from ._policy_checks import POLICY_INPUTS, affected, model_of, no_policies, ref
+from ._common import CheckMetadata, make_finding
+from ._policy_checks import POLICY_INPUTS, affected, prepare_policies, ref
 
 METADATA = CheckMetadata(
     id="HYG-10",
@@ -28,11 +28,9 @@ METADATA = CheckMetadata(
 
 
 def evaluate(snapshot: TenantSnapshot, config: AnalysisConfig | None = None) -> Finding:
-    if (error := dependency_error(METADATA, snapshot)) is not None:
-        return error
-    model = model_of(snapshot, config)
-    if not model.policies:
-        return no_policies(METADATA)
+    model = prepare_policies(METADATA, snapshot, config)
+    if isinstance(model, Finding):
+        return model
     found = [p for p in model.live_policies if p.conditions.user_risk and p.conditions.sign_in_risk]
     if not found:
         return make_finding(METADATA, Status.PASS, "No live policy combines user risk and sign-in risk.")
